@@ -34,7 +34,8 @@ typedef struct te_reporter te_reporter;
 TE_API te_reporter *te_reporter_new(FILE *out, const te_report_options *options);
 TE_API void te_reporter_incident(te_reporter *r, const te_incident *incident);
 /* Writes the run summary: into the document (json, markdown), or nothing for
- * ndjson. For text, the summary goes to `summary_out` (stderr by the CLI). */
+ * ndjson. For text, the summary goes to `summary_out` (stderr by the CLI);
+ * summary_out NULL means no text summary (--quiet). */
 TE_API void te_reporter_finish(te_reporter *r, const te_summary *summary, FILE *summary_out);
 TE_API void te_reporter_free(te_reporter *r);
 

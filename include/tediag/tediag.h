@@ -129,6 +129,14 @@ TE_API size_t te_ruleset_count(const te_ruleset *rules);
 TE_API const te_rule_info *te_ruleset_rule(const te_ruleset *rules, size_t index);
 /* Returns the rule with that id, or NULL. */
 TE_API const te_rule_info *te_ruleset_find(const te_ruleset *rules, const char *id);
+/* The `log stream --predicate` that selects every event the rules can use
+ * (processes, senders and subsystems named by their patterns). Returns
+ * false when it does not fit in cap bytes. */
+TE_API bool te_ruleset_log_predicate(const te_ruleset *rules, char *buf, size_t cap);
+/* Calls fn for every prefilter literal of every pattern (a literal may come
+ * more than once). Returns how many calls were made. */
+typedef void (*te_literal_fn)(const char *literal, size_t len, bool caseless, void *user);
+TE_API size_t te_ruleset_literals(const te_ruleset *rules, te_literal_fn fn, void *user);
 /* Microseconds spent compiling (for the summary and the benchmark). */
 TE_API int64_t te_ruleset_compile_us(const te_ruleset *rules);
 
@@ -187,6 +195,9 @@ typedef void (*te_incident_fn)(const te_incident *incident, void *user);
 typedef void (*te_event_fn)(const te_event *event, void *user);
 /* Diagnostics about the input (bad line, truncated stream, skipped member). */
 typedef void (*te_warning_fn)(const char *message, void *user);
+/* A source ended: its name, the reader used, and why it was chosen. */
+typedef void (*te_source_fn)(const char *name, const char *format, const char *reason,
+                             void *user);
 
 /* ---- analyzer ------------------------------------------------------------ */
 
@@ -198,6 +209,7 @@ typedef struct te_options {
     int64_t quiet_us;            /* live: close a context this long after its last event */
     te_event_fn on_event;        /* optional: every normalized event */
     te_warning_fn on_warning;    /* optional: input diagnostics */
+    te_source_fn on_source;      /* optional: each source's format, at its end */
     void *user;                  /* passed to on_event / on_warning */
 } te_options;
 
@@ -257,6 +269,11 @@ TE_API void te_analyzer_free(te_analyzer *a);
  * goes on; TE_ERR_IO when the path cannot be read at all. In live mode
  * (options.live) te_analyzer_tick is called while the input is quiet. */
 TE_API te_status te_analyzer_read_path(te_analyzer *a, const char *path, te_error *err);
+
+/* Async-signal-safe: asks te_analyzer_read_path to stop reading at once (the
+ * CLI calls it from its SIGINT/SIGTERM handler); pending incidents are still
+ * reported by te_analyzer_finish. */
+TE_API void te_request_stop(void);
 
 /* Runs every rule's examples (or only the rule `only_id`): each `match`
  * example must make its rule fire with the expected facts, each `nomatch`

@@ -228,6 +228,9 @@ static void end_current_source(te_analyzer *a)
         a->reader->destroy(a->reader_state);
         a->reader_state = NULL;
     }
+    if (a->options.on_source)
+        a->options.on_source(a->source_name, a->reader ? a->reader->name : "none",
+                             a->format_reason, a->options.user);
     if (a->warnings_suppressed) {
         char message[512];
         snprintf(message, sizeof message, "%s: %llu further warnings not shown", a->source_name,
@@ -369,6 +372,11 @@ static void sink_warn(void *ctx, const char *message)
 static void sink_tick(void *ctx)
 {
     te_analyzer_tick(ctx, monotonic_us());
+}
+
+void te_request_stop(void)
+{
+    te_io_request_stop();
 }
 
 te_status te_analyzer_read_path(te_analyzer *a, const char *path, te_error *err)

@@ -30,6 +30,10 @@
 #define TE_PCRE2_DEPTH_LIMIT 10000u
 /* Only the first bytes of a message are searched by regexes. */
 #define TE_MAX_MATCH_SUBJECT (64u << 10)
+/* Transition cells of the gate's literal automaton (states x byte classes);
+ * beyond it (tens of thousands of literals) the gate falls back to one
+ * memmem per literal rather than use more memory. */
+#define TE_MAX_LITERAL_DFA_CELLS (4u << 20)
 /* Open launch contexts held by the correlator; the oldest is closed early
  * (and counted) when a new one would exceed it. Bounds memory on endless input. */
 #define TE_MAX_OPEN_CONTEXTS 512u
@@ -44,6 +48,9 @@
 /* Default link window: lines of one exec fall within milliseconds, a crash
  * report's capture follows within seconds. */
 #define TE_DEFAULT_WINDOW_US (5 * 1000000LL)
+/* Longest `link.window` a rule may ask for: a longer one would keep launch
+ * contexts open for unrelated launches. */
+#define TE_MAX_LINK_WINDOW_US (60 * 60 * 1000000LL)
 /* For input without timestamps: matches this many lines apart still link. */
 #define TE_UNTIMED_WINDOW_LINES 400u
 /* Live mode: quiet time after which a context is reported. */
@@ -53,6 +60,14 @@
 #define TE_MAX_MEMBER_BYTES (8ull << 30)
 #define TE_MAX_COMPRESSION_RATIO 1000u
 #define TE_MAX_DIR_DEPTH 32u
+/* Entries of one directory read in a walk (they are sorted, so held in memory). */
+#define TE_MAX_DIR_ENTRIES 100000u
+/* zstd window a stream may demand (2^27 = 128 MiB, the library default);
+ * frames made with --long=31 need more and are refused as damaged. */
+#define TE_MAX_ZSTD_WINDOW_LOG 27
+/* Distinct values the redactor numbers in one run (<user1>, <host2>, ...);
+ * beyond it values are still hidden, with an unnumbered placeholder. */
+#define TE_MAX_REDACT_VALUES 4096u
 /* Read buffer of the io layer. */
 #define TE_IO_BUFFER_BYTES (256u << 10)
 

@@ -35,5 +35,8 @@ void te_matcher_free(te_matcher *m);
  * regex_limit_hits in summary. Returns the number of matches. */
 size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void *ctx,
                       te_summary *summary);
+/* How many times the rule with this index hit a PCRE2 match/depth limit in
+ * this matcher (for the summary: which rule is slow on this input). */
+uint64_t te_matcher_limit_hits(const te_matcher *m, size_t rule_index);
 
 #endif

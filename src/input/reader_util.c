@@ -1,1 +1,141 @@
-/* placeholder: being written */
+/* Helpers shared by every reader: warnings through the env, event reset and
+ * extras, and the parser of the composed message column of the log text
+ * styles ("process: (library) [subsystem:category] text"). */
+#include <stdarg.h>
+#include <string.h>
+
+#include "input/reader.h"
+
+/* A sender image basename printed as "(library)": no brackets, no colons,
+ * at most two spaces ("(Electron Framework)"; prose in parentheses is not). */
+#define LIBRARY_NAME_MAX 96
+#define LIBRARY_MAX_SPACES 2
+/* "[subsystem:category]": both are short identifiers in practice. */
+#define SUBSYSTEM_TAG_MAX 256
+
+void te_reader_warn(const te_reader_env *env, uint64_t line, const char *fmt, ...)
+{
+    if (!env || !env->warn) return;
+    va_list ap;
+    va_start(ap, fmt);
+    env->warn(env->ctx, line, fmt, ap);
+    va_end(ap);
+}
+
+void te_event_reset(te_event *event)
+{
+    memset(event, 0, sizeof *event);
+    event->pid = -1;
+    event->thread = -1;
+}
+
+bool te_event_add_extra(te_event *event, const char *key, te_str value)
+{
+    if (event->n_extra >= TE_EVENT_MAX_EXTRA) return false;
+    event->extra[event->n_extra].key = te_str_cstr(key);
+    event->extra[event->n_extra].value = value;
+    event->n_extra++;
+    return true;
+}
+
+static bool is_library_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-' || c == '+' || c == ' ' || c >= 0x80;
+}
+
+static bool is_subsystem_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+}
+
+/* "[spid 0x291385ea6c83b460, process, begin] " → extra "signpost". */
+static const char *parse_signpost(const char *p, const char *eol, te_event *event)
+{
+    static const char tag[] = "[spid ";
+    size_t n = sizeof tag - 1;
+    if ((size_t)(eol - p) <= n || memcmp(p, tag, n) != 0) return p;
+    const char *close = memchr(p, ']', (size_t)(eol - p));
+    if (!close) return p;
+    te_event_add_extra(event, "signpost", te_str_make(p + 1, (size_t)(close - p - 1)));
+    p = close + 1;
+    if (p < eol && *p == ' ') p++;
+    return p;
+}
+
+/* "(library) " at p → event->sender. */
+static const char *parse_library(const char *p, const char *eol, te_event *event)
+{
+    if (p >= eol || *p != '(') return p;
+    const char *q = p + 1;
+    int spaces = 0;
+    while (q < eol && q - p <= LIBRARY_NAME_MAX && *q != ')' && is_library_char((unsigned char)*q)) {
+        if (*q == ' ' && ++spaces > LIBRARY_MAX_SPACES) return p;
+        q++;
+    }
+    if (q >= eol || *q != ')' || q == p + 1 || q[-1] == ' ' || p[1] == ' ') return p;
+    if (q + 1 < eol && q[1] != ' ') return p;
+    event->sender = te_str_make(p + 1, (size_t)(q - p - 1));
+    q++;
+    if (q < eol && *q == ' ') q++;
+    return q;
+}
+
+/* "[subsystem:category] " at p → event->subsystem / category. */
+static const char *parse_subsystem(const char *p, const char *eol, te_event *event)
+{
+    if (p >= eol || *p != '[') return p;
+    const char *q = p + 1;
+    while (q < eol && q - p <= SUBSYSTEM_TAG_MAX && is_subsystem_char((unsigned char)*q))
+        q++;
+    if (q >= eol || *q != ':' || q == p + 1) return p;
+    const char *colon = q;
+    const char *close = memchr(colon, ']', (size_t)(eol - colon));
+    if (!close || close - p > SUBSYSTEM_TAG_MAX) return p;
+    if (close + 1 < eol && close[1] != ' ') return p;
+    if (memchr(colon + 1, '[', (size_t)(close - colon - 1))) return p;
+    event->subsystem = te_str_make(p + 1, (size_t)(colon - p - 1));
+    event->category = te_str_make(colon + 1, (size_t)(close - colon - 1));
+    p = close + 1;
+    if (p < eol && *p == ' ') p++;
+    return p;
+}
+
+void te_parse_composed_message(te_str msg, te_event *event, bool has_process)
+{
+    const char *p = msg.ptr, *end = msg.ptr + msg.len;
+    if (!p) {
+        event->message = te_str_make("", 0);
+        return;
+    }
+    const char *eol = memchr(p, '\n', msg.len);
+    if (!eol) eol = end;
+    if (has_process) {
+        /* default style: the signpost prefix comes before the process. */
+        p = parse_signpost(p, eol, event);
+        /* The process may contain spaces ("Ur iOS AppName"); it ends at the
+         * first ": " (or a ':' that ends the line: an empty message). */
+        const char *q = p;
+        const char *colon = NULL;
+        while (q < eol) {
+            const char *c = memchr(q, ':', (size_t)(eol - q));
+            if (!c) break;
+            if (c + 1 == eol || c[1] == ' ') {
+                colon = c;
+                break;
+            }
+            q = c + 1;
+        }
+        if (colon && colon > p) {
+            event->process = te_str_make(p, (size_t)(colon - p));
+            p = colon + 1;
+            if (p < eol && *p == ' ') p++;
+        }
+    }
+    /* syslog style: the signpost prefix comes after the colon. */
+    p = parse_signpost(p, eol, event);
+    p = parse_library(p, eol, event);
+    p = parse_subsystem(p, eol, event);
+    event->message = te_str_make(p, (size_t)(end - p));
+}

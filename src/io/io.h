@@ -24,7 +24,7 @@ typedef struct te_io_sink {
 } te_io_sink;
 
 typedef struct te_io_options {
-    int64_t tick_interval_us; /* 0: no ticks (batch) */
+    int64_t tick_interval_us;     /* 0: no ticks (batch) */
     bool follow_symlinks_in_dirs; /* never leaves the given tree even when true */
 } te_io_options;
 
@@ -35,7 +35,15 @@ typedef struct te_io_options {
 te_status te_io_read_path(const char *path, const te_io_options *options, const te_io_sink *sink,
                           te_error *err);
 
-/* What the content of a stream's first bytes is (for --explain-format). */
+/* Asks every te_io_read_path in progress to stop reading: it calls end() for
+ * the stream it was in and returns TE_OK. Async-signal-safe (it only sets a
+ * volatile sig_atomic_t), meant for a SIGINT handler. The request stays in
+ * force (later calls return at once) until te_io_clear_stop(). */
+void te_io_request_stop(void);
+void te_io_clear_stop(void);
+
+/* What the content of a stream's first bytes is (for --explain-format):
+ * "gzip", "zstd", "tar", "zip", "bzip2", "xz", "tracev3" or "plain". */
 const char *te_io_sniff_container(const unsigned char *head, size_t len);
 
 #endif
