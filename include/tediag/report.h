@@ -43,6 +43,11 @@ TE_API void te_reporter_free(te_reporter *r);
  * (compact, one line). NULL on allocation failure. */
 TE_API char *te_incident_to_json(const te_incident *incident, bool redact);
 
+/* A deep copy of an incident in one allocation, to keep it beyond the
+ * callback; release it with te_incident_free. NULL on allocation failure. */
+TE_API te_incident *te_incident_clone(const te_incident *incident);
+TE_API void te_incident_free(te_incident *incident);
+
 /* The NDJSON object of one event, as `tediag events` prints it: source
  * ("file:line"), time (ISO 8601 with offset, or null), type, process, pid,
  * thread, sender, subsystem, category, message. malloc'd, one line. */

@@ -53,6 +53,15 @@ int cli_cmd_rules(const char *action, const cli_options *opt);
 int cli_cmd_explain(const char *id, const cli_options *opt);
 int cli_cmd_live(const cli_options *opt);
 
+/* -j: analyses each input with its own analyzer on `jobs` threads and
+ * delivers the incidents to deliver() in input order (deterministic);
+ * inputs do not link with each other. `merged` receives the summed summary
+ * (suppressions counted by deliver are added to it afterwards by the caller's
+ * callback). Returns false when an input could not be read at all. */
+bool cli_run_parallel(const te_ruleset *rules, const te_options *options,
+                      const char *const *inputs, size_t n_inputs, int jobs, te_summary *merged,
+                      te_incident_fn deliver, void *user);
+
 /* Prints "tediag: message" to stderr (printf-style). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -174,6 +174,7 @@ typedef struct run_state {
     te_reporter *reporter;
     suppression_list suppressions;
     te_analyzer *analyzer;
+    te_summary *summary; /* where suppressions are counted */
     size_t reported;
 } run_state;
 
@@ -181,7 +182,7 @@ static void on_incident(const te_incident *inc, void *user)
 {
     run_state *run = user;
     if (run->suppressions.n && is_suppressed(&run->suppressions, inc)) {
-        te_summary *s = te_analyzer_summary_mut(run->analyzer);
+        te_summary *s = run->summary;
         s->incidents_suppressed++;
         if (s->incidents) s->incidents--;
         return;
@@ -258,7 +259,20 @@ int cli_cmd_analyze(const cli_options *opt)
         cli_error("%s", err.message);
         goto done;
     }
+    run.summary = te_analyzer_summary_mut(run.analyzer);
     install_signal_handlers();
+    if (opt->jobs > 1 && n_inputs > 1) {
+        te_summary merged;
+        run.summary = &merged; /* filled before the first incident is delivered */
+        bool failed = !cli_run_parallel(rules, &options, inputs, n_inputs, opt->jobs, &merged,
+                                        on_incident, &run);
+        te_reporter_finish(run.reporter, &merged, opt->quiet ? NULL : stderr);
+        fflush(stdout);
+        status = failed || merged.inputs_failed ? TE_EXIT_ERROR
+                 : run.reported                 ? TE_EXIT_INCIDENTS
+                                                : TE_EXIT_CLEAN;
+        goto done;
+    }
     bool input_failed = false;
     for (size_t i = 0; i < n_inputs; i++) {
         err.status = TE_OK;

@@ -30,10 +30,6 @@
 #define TE_PCRE2_DEPTH_LIMIT 10000u
 /* Only the first bytes of a message are searched by regexes. */
 #define TE_MAX_MATCH_SUBJECT (64u << 10)
-/* Transition cells of the gate's literal automaton (states x byte classes);
- * beyond it (tens of thousands of literals) the gate falls back to one
- * memmem per literal rather than use more memory. */
-#define TE_MAX_LITERAL_DFA_CELLS (4u << 20)
 /* Open launch contexts held by the correlator; the oldest is closed early
  * (and counted) when a new one would exceed it. Bounds memory on endless input. */
 #define TE_MAX_OPEN_CONTEXTS 512u

@@ -1,10 +1,12 @@
-/* The gate and the matcher, the hot path. Per event: candidate patterns from
- * the process dispatch table, one pass of the literal scanner over the
- * message, then PCRE2 (JIT, bounded) only for candidates whose literal
- * occurred and whose predicates pass. Nothing is allocated per event.
+/* The gate and the matcher, the hot path. Per event: one pass of the literal
+ * scanner over the message gives the patterns whose literal occurs; of
+ * those, the candidates for the event's process (dispatch table) whose
+ * predicates pass run their PCRE2 code (JIT, bounded). Nothing is allocated
+ * per event.
  * Also te_match_facts: a match's captures after the rule's facts: section. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/error.h"
 #include "engine/limits.h"
@@ -23,6 +25,7 @@ struct te_matcher {
     pcre2_jit_stack *jit_stack;
     uint32_t *stamps; /* per pattern: == stamp when its literal occurred in this event */
     uint32_t stamp;
+    uint32_t *hits; /* patterns whose literal occurred in this event */
     uint64_t *limit_hits; /* per rule */
     te_match match;       /* scratch handed to the callback */
 };
@@ -35,8 +38,9 @@ te_matcher *te_matcher_new(const te_ruleset *rules, te_error *err)
     m->match_data = pcre2_match_data_create(rules->max_capture_count + 1, NULL);
     m->context = pcre2_match_context_create(NULL);
     m->stamps = calloc(rules->n_patterns + 1, sizeof *m->stamps);
+    m->hits = calloc(rules->n_patterns + 1, sizeof *m->hits);
     m->limit_hits = calloc(rules->n_rules + 1, sizeof *m->limit_hits);
-    if (!m->match_data || !m->context || !m->stamps || !m->limit_hits) goto nomem;
+    if (!m->match_data || !m->context || !m->stamps || !m->hits || !m->limit_hits) goto nomem;
     pcre2_set_match_limit(m->context, TE_PCRE2_MATCH_LIMIT);
     pcre2_set_depth_limit(m->context, TE_PCRE2_DEPTH_LIMIT);
     m->jit_stack = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX, NULL);
@@ -55,6 +59,7 @@ void te_matcher_free(te_matcher *m)
     pcre2_match_context_free(m->context);
     pcre2_jit_stack_free(m->jit_stack);
     free(m->stamps);
+    free(m->hits);
     free(m->limit_hits);
     free(m);
 }
@@ -71,6 +76,23 @@ static bool field_passes(const te_predicate *predicate, te_str field)
     if (predicate->n == 0 || field.len == 0) return true;
     for (size_t i = 0; i < predicate->n; i++)
         if (te_str_eq(predicate->values[i], field)) return true;
+    return false;
+}
+
+static bool contains(const char *text, size_t len, te_str needle, bool icase)
+{
+    if (!icase) return memmem(text, len, needle.ptr, needle.len) != NULL;
+    for (size_t i = 0; i + needle.len <= len; i++)
+        if (strncasecmp(text + i, needle.ptr, needle.len) == 0) return true;
+    return false;
+}
+
+/* An explicit prefilter the gate did not use (it used a better literal). */
+static bool prefilter_passes(const te_pattern_impl *impl, const char *text, size_t len)
+{
+    if (impl->n_prefilter == 0) return true;
+    for (size_t i = 0; i < impl->n_prefilter; i++)
+        if (contains(text, len, impl->prefilter[i], impl->literals_icase)) return true;
     return false;
 }
 
@@ -122,27 +144,23 @@ static bool try_pattern(te_matcher *m, const te_pattern *pattern, const te_event
     return true;
 }
 
+static bool id_listed(const uint32_t *ids, size_t n, uint32_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ids[mid] == id) return true;
+        if (ids[mid] < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return false;
+}
+
 size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void *ctx,
                       te_summary *summary)
 {
     const te_ruleset *rules = m->rules;
-    const uint32_t *listed = NULL, *any = NULL;
-    size_t n_listed = 0, n_any = 0;
-    if (event->process.len == 0) {
-        /* no process known: every pattern may apply */
-        listed = rules->all_ids;
-        n_listed = rules->n_patterns;
-    } else {
-        const te_dispatch_entry *entry = te_dispatch_find(rules, event->process);
-        if (entry) {
-            listed = entry->ids;
-            n_listed = entry->n_ids;
-        }
-        any = rules->any_process_ids;
-        n_any = rules->n_any_process;
-    }
-    if (n_listed + n_any == 0 || event->message.len == 0) return 0;
-
+    if (event->message.len == 0 || rules->n_patterns == 0) return 0;
     const char *subject = event->message.ptr;
     size_t len = event->message.len < TE_MAX_MATCH_SUBJECT ? event->message.len
                                                            : TE_MAX_MATCH_SUBJECT;
@@ -150,17 +168,34 @@ size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void
         memset(m->stamps, 0, rules->n_patterns * sizeof *m->stamps);
         m->stamp = 1;
     }
-    te_litscan_run(rules->litscan, subject, len, m->stamps, m->stamp);
-
-    /* Both id lists are ascending: merge them so matches come in rule order. */
-    size_t matches = 0, i = 0, j = 0;
-    while (i < n_listed || j < n_any) {
-        uint32_t id;
-        if (j >= n_any || (i < n_listed && listed[i] < any[j])) id = listed[i++];
-        else id = any[j++];
-        if (m->stamps[id] != m->stamp) continue;
-        const te_pattern *pattern = rules->patterns[id];
-        if (!predicates_pass(pattern->impl, event)) continue;
+    /* (1) one pass over the message: which patterns' literals occur */
+    size_t n_hits = te_litscan_run(rules->litscan, subject, len, m->stamps, m->stamp, m->hits);
+    if (n_hits == 0) return 0;
+    /* rule order (pattern ids are in rule order); the list is short */
+    for (size_t i = 1; i < n_hits; i++) {
+        uint32_t id = m->hits[i];
+        size_t j = i;
+        for (; j > 0 && m->hits[j - 1] > id; j--) m->hits[j] = m->hits[j - 1];
+        m->hits[j] = id;
+    }
+    /* (2) candidates: patterns for any process, or listed for this one in
+     * the dispatch table (looked up once, only when needed) */
+    const te_dispatch_entry *entry = NULL;
+    bool looked_up = false;
+    size_t matches = 0;
+    for (size_t i = 0; i < n_hits; i++) {
+        const te_pattern *pattern = rules->patterns[m->hits[i]];
+        if (pattern->impl->predicates[TE_PRED_PROCESS].n && event->process.len) {
+            if (!looked_up) {
+                entry = te_dispatch_find(rules, event->process);
+                looked_up = true;
+            }
+            if (!entry || !id_listed(entry->ids, entry->n_ids, m->hits[i])) continue;
+        }
+        if (!predicates_pass(pattern->impl, event) ||
+            !prefilter_passes(pattern->impl, subject, len))
+            continue;
+        /* (3) the regex */
         if (try_pattern(m, pattern, event, subject, len, fn, ctx, summary)) matches++;
     }
     return matches;

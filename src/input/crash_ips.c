@@ -634,6 +634,10 @@ static bool take_header(ips_state *st, const json_t *obj, uint64_t lineno)
 {
     const json_t *bug = json_object_get(obj, "bug_type");
     if (!bug) return false;
+    /* a body re-serialized on one line carries bug_type too */
+    if (json_object_get(obj, "procName") || json_object_get(obj, "exception") ||
+        json_object_get(obj, "termination") || json_object_get(obj, "threads"))
+        return false;
     drop_pending_header(st);
     ips_header *h = &st->header;
     memset(h, 0, sizeof *h);
@@ -668,16 +672,15 @@ static void finish_doc(ips_state *st)
     bool header_here = st->header.present;
     json_t *body = NULL;
 
-    if (st->doc_cut) {
-        sum->lines_cut += lines;
+    if (st->doc_cut || st->scan.max_depth > TE_MAX_JSON_DEPTH) {
+        if (!st->doc_cut)
+            te_reader_warn(st->env, first,
+                           "crash report JSON nested deeper than %u levels: skipped",
+                           (unsigned)TE_MAX_JSON_DEPTH);
+        /* the record and its metadata line are dropped by a limit */
+        sum->lines_cut += lines + (header_here ? 1 : 0);
         sum->records_skipped++;
-        goto done;
-    }
-    if (st->scan.max_depth > TE_MAX_JSON_DEPTH) {
-        te_reader_warn(st->env, first, "crash report JSON nested deeper than %u levels: skipped",
-                       (unsigned)TE_MAX_JSON_DEPTH);
-        sum->lines_cut += lines;
-        sum->records_skipped++;
+        st->header.present = false;
         goto done;
     }
     bool closed = st->scan.closed;
@@ -689,6 +692,7 @@ static void finish_doc(ips_state *st)
         te_buf_append(&st->doc, "\n}", 2);
     }
     json_error_t jerr;
+    memset(&jerr, 0, sizeof jerr);
     if (!st->doc.overflow && (closed || st->mode == DOC_FRAGMENT))
         body = json_loadb(st->doc.data, st->doc.len, JSON_DISABLE_EOF_CHECK, &jerr);
     if (!json_is_object(body)) {
@@ -718,7 +722,6 @@ static void finish_doc(ips_state *st)
     sum->lines_in_events += lines;
     emit_rendered(st, body, first, last);
     st->header.present = false; /* the header belonged to this body */
-    goto done;
 done:
     json_decref(body);
     doc_reset(st);
@@ -745,8 +748,9 @@ static void add_doc_line(ips_state *st, te_str line, uint64_t lineno)
     if (!te_buf_append(&st->doc, line.ptr, line.len) || !te_buf_putc(&st->doc, '\n') ||
         st->doc_lines > TE_MAX_RECORD_LINES) {
         te_reader_warn(st->env, lineno,
-                       "crash report JSON begun at line %llu is over %u bytes: skipped",
-                       (unsigned long long)st->doc_first, (unsigned)TE_MAX_RECORD_BYTES);
+                       "crash report JSON begun at line %llu is over %u bytes or %u lines: skipped",
+                       (unsigned long long)st->doc_first, (unsigned)TE_MAX_RECORD_BYTES,
+                       (unsigned)TE_MAX_RECORD_LINES);
         st->doc_cut = true;
         te_buf_reset(&st->doc);
     }

@@ -117,8 +117,9 @@ static const crash_key crash_keys[] = {
     {"Trap Number", KEY_PLAIN, false},
     {"Dyld Error Message", KEY_SECTION, true},
     {"Library not loaded", KEY_SECTION, false},
-    {"Referenced from", KEY_PLAIN, false},
-    {"Expected in", KEY_PLAIN, false},
+    /* the dyld block: "Reason: tried: ..." follows these */
+    {"Referenced from", KEY_SECTION, false},
+    {"Expected in", KEY_SECTION, false},
     {"Application Specific Information", KEY_SECTION, false},
     {"Application Specific Signatures", KEY_SECTION, false},
     {"Application Specific Backtrace", KEY_SECTION, false},

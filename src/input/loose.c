@@ -331,7 +331,40 @@ static const char *const not_processes[] = {
     "author",
     "reply",
     "quote",
+    /* shell job messages: "Killed: 9", "Terminated: 15" */
+    "killed",
+    "terminated",
+    "aborted",
+    "hangup",
+    "stopped",
 };
+
+/* "Foo.app:", "chain.pem:": file names end in an extension, processes don't. */
+static const char *const file_extensions[] = {
+    "app",  "framework", "dylib", "bundle", "kext", "appex", "xpc",  "plugin", "pkg",
+    "dmg",  "zip",       "plist", "json",   "txt",  "pem",   "cer",  "p12",    "ips",
+    "crash", "log",      "sh",    "py",     "so",   "swift", "m",    "c",      "h",
+    "cc",   "cpp",       "js",    "ts",     "rb",   "go",    "rs",   "xcframework",
+    "mobileprovision",   "provisionprofile", "entitlements", "nib", "strings", "tar", "gz",
+};
+
+static bool has_file_extension(te_str token)
+{
+    const char *dot = NULL;
+    for (size_t i = token.len; i > 0; i--) {
+        if (token.ptr[i - 1] == '.') {
+            dot = token.ptr + i - 1;
+            break;
+        }
+    }
+    if (!dot) return false;
+    te_str ext = te_str_make(dot + 1, (size_t)(token.ptr + token.len - dot - 1));
+    for (size_t i = 0; i < sizeof file_extensions / sizeof file_extensions[0]; i++) {
+        size_t n = strlen(file_extensions[i]);
+        if (n == ext.len && strncasecmp(file_extensions[i], ext.ptr, n) == 0) return true;
+    }
+    return false;
+}
 
 static bool plausible_process(te_str token)
 {
@@ -350,6 +383,7 @@ static bool plausible_process(te_str token)
     if (token.len > 2 && token.ptr[0] == 'N' && token.ptr[1] == 'S' && is_upper(token.ptr[2]))
         return false;
     if (token.len > 3 && token.ptr[0] == 'k' && is_upper(token.ptr[1])) return false;
+    if (has_file_extension(token)) return false;
     for (size_t i = 0; i < sizeof not_processes / sizeof not_processes[0]; i++) {
         size_t n = strlen(not_processes[i]);
         if (n == token.len && strncasecmp(not_processes[i], token.ptr, n) == 0) return false;
@@ -712,6 +746,8 @@ static size_t classify(te_str s, te_event *event, msg_mode *mode)
     if (t > 0) {
         base = skip_spaces(s, t);
         if (te_str_starts_with(from(s, base), "---")) return base;
+        /* "2022-04-07 20:11:44 : ERROR : label : text" (Installomator) */
+        if (base < s.len && s.ptr[base] == ':') base = skip_spaces(s, base + 1);
     }
     te_str rest = from(s, base);
     off = process_prefix(rest, event, t > 0, t == 0);
@@ -936,7 +972,7 @@ static size_t continue_record(loose_reader *r, te_str line, uint64_t lineno)
     return at;
 }
 
-/* Removes quote markers ("> "), and `code` or **bold** wrapping. */
+/* Removes quote markers ("> "), and `code`, **bold** or _italic_ wrapping. */
 static te_str normalize(te_str s)
 {
     for (int level = 0; level < LOOSE_MAX_QUOTE_LEVELS && s.len && s.ptr[0] == '>'; level++) {
@@ -953,6 +989,8 @@ static te_str normalize(te_str s)
     } else if (t.len >= 4 && te_str_starts_with(t, "**") && t.ptr[t.len - 1] == '*' &&
                t.ptr[t.len - 2] == '*') {
         s = te_str_make(t.ptr + 2, t.len - 4);
+    } else if (t.len >= 3 && t.ptr[0] == '_' && t.ptr[1] != '_' && t.ptr[t.len - 1] == '_') {
+        s = te_str_make(t.ptr + 1, t.len - 2);
     }
     return s;
 }

@@ -230,12 +230,21 @@ static bool emit_submission(notary_state *st, const json_t *root, uint64_t first
     const json_t *job = json_object_get(root, "jobId");
     if (!job) job = json_object_get(root, "id");
     te_buf_reset(&st->text);
+    /* `notarytool submit --output-format json` has no statusSummary; its
+     * "message" ("Processing complete") takes that place so that the event
+     * keeps the one submission shape */
+    const json_t *summary = json_object_get(root, "statusSummary");
+    const json_t *message = json_object_get(root, "message");
+    if (!summary && json_object_get(root, "status")) {
+        summary = message;
+        message = NULL;
+    }
     text_field(st, "status", json_object_get(root, "status"));
-    text_field(st, "statusSummary", json_object_get(root, "statusSummary"));
+    text_field(st, "statusSummary", summary);
     text_field(st, "statusCode", json_object_get(root, "statusCode"));
     text_field(st, "jobId", job);
     text_field(st, "archiveFilename", json_object_get(root, "archiveFilename"));
-    text_field(st, "message", json_object_get(root, "message"));
+    text_field(st, "message", message);
     if (st->text.len == 0 || st->text.overflow) return false;
     emit_text(st, root, first, last);
     te_event *ev = &st->event;

@@ -137,6 +137,7 @@ static const char *const evidence[] = {
 typedef struct tool_state {
     const te_reader_env *env;
     char context[TOOL_NAME_MAX]; /* the tool run by the last prompt ("" when unknown) */
+    bool context_from_prompt;    /* else guessed from the wording of a line */
     /* the held event (continuation lines may follow) */
     bool held;
     bool held_cut;
@@ -150,6 +151,7 @@ typedef struct tool_state {
     int64_t pid;
     bool command;
     bool known_tool;
+    bool composed; /* a daemon's log line: "(library) [sub:cat] text" follows */
     te_event event;
 } tool_state;
 
@@ -368,6 +370,7 @@ static void emit_held(tool_state *st)
     ev->line_end = st->last;
     ev->type = te_str_cstr(st->command ? "command" : "tool");
     ev->message = te_str_make(st->message.data ? st->message.data : "", st->message.len);
+    if (st->composed) te_parse_composed_message(ev->message, ev, false);
     if (st->process[0]) ev->process = te_str_cstr(st->process);
     ev->pid = st->pid;
     if (st->pid_text[0]) te_event_add_extra(ev, "pid", te_str_cstr(st->pid_text));
@@ -394,6 +397,7 @@ static void hold(tool_state *st, te_str message, uint64_t lineno, size_t indent,
     if (pid >= 0) snprintf(st->pid_text, sizeof st->pid_text, "%lld", (long long)pid);
     st->command = command;
     st->known_tool = is_known_tool(process);
+    st->composed = false;
 }
 
 static void append(tool_state *st, te_str line, uint64_t lineno)
@@ -454,6 +458,7 @@ static void tool_line(void *state, te_str raw, uint64_t lineno)
         te_str program = command_program(cmd);
         te_copy_cstr(st->context, sizeof st->context,
                      is_known_tool(program) ? program : te_str_make("", 0));
+        st->context_from_prompt = true;
         hold(st, cmd, lineno, indent, program, -1, true);
         return;
     }
@@ -467,7 +472,19 @@ static void tool_line(void *state, te_str raw, uint64_t lineno)
     te_str process = te_str_make("", 0);
     if (own_prefix(bare, &name, &pid)) {
         process = name;
-    } else if (st->context[0]) {
+        if (!is_known_tool(name)) {
+            /* a daemon's log line pasted among tool output ("kernel: ...",
+             * "taskgated-helper[77]: ..."): its message is the text after the
+             * prefix, as the log readers give it */
+            long colon = te_str_find(bare, ": ", 2);
+            if (colon > 0) {
+                te_str text = te_str_make(bare.ptr + colon + 2, bare.len - (size_t)colon - 2);
+                hold(st, text, lineno, indent, process, pid, false);
+                st->composed = true;
+                return;
+            }
+        }
+    } else if (st->context[0] && st->context_from_prompt) {
         process = te_str_cstr(st->context);
     } else {
         const char *tool = tool_from_wording(bare);
@@ -475,6 +492,9 @@ static void tool_line(void *state, te_str raw, uint64_t lineno)
             /* the lines that follow (origin=, In architecture:) are its too */
             process = te_str_cstr(tool);
             te_copy_cstr(st->context, sizeof st->context, process);
+            st->context_from_prompt = false;
+        } else if (st->context[0]) {
+            process = te_str_cstr(st->context);
         }
     }
     hold(st, line, lineno, indent, process, pid, false);

@@ -273,7 +273,10 @@ void io_archive_read(io_run *run, const io_item *item, io_peek *peek)
     while (!io_run_done(run) && !x.data_fatal) {
         struct archive_entry *entry = NULL;
         int r = archive_read_next_header(x.a, &entry);
-        if (r == ARCHIVE_EOF) break;
+        if (r == ARCHIVE_EOF) {
+            if (members == 0) io_warn(run, "%s: archive without members", item->name);
+            break;
+        }
         if (r == ARCHIVE_RETRY && ++retries < 3) continue;
         if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY) {
             if (run->fail == IO_FAIL_NONE) {
@@ -288,8 +291,11 @@ void io_archive_read(io_run *run, const io_item *item, io_peek *peek)
         /* zip members are compressed one by one */
         x.check_ratio = (archive_format(x.a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP;
         if (r == ARCHIVE_WARN) {
+            /* a name that cannot be converted to the locale's charset is
+             * still usable as provenance: not worth a note */
             const char *why = archive_error_string(x.a);
-            io_note(run, &scope, "%s: %s", item->name, why ? why : "warning");
+            if (!why || !strstr(why, "can't be converted"))
+                io_note(run, &scope, "%s: %s", item->name, why ? why : "warning");
         }
         if (++members > TE_MAX_ARCHIVE_MEMBERS) {
             io_warn(run, "%s: more than %u members; the rest is not read", item->name,
@@ -299,7 +305,6 @@ void io_archive_read(io_run *run, const io_item *item, io_peek *peek)
         }
         read_member(&x, item, entry, &scope);
     }
-    if (members == 0 && !io_run_done(run)) io_warn(run, "%s: archive without members", item->name);
     io_scope_finish(run, &scope);
 done:
     archive_read_free(x.a);

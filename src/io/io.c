@@ -139,9 +139,9 @@ void io_scope_finish(io_run *run, io_scope *scope)
         io_warn(run, "%s: %llu binary file%s not read (not text)", scope->name,
                 (unsigned long long)scope->binary_files, scope->binary_files == 1 ? "" : "s");
     if (scope->notes_hidden > 0)
-        io_warn(run, "%s: %llu more skipped entr%s not listed (counted in the summary)",
+        io_warn(run, "%s: %llu more note%s not shown (skipped entries are counted in the summary)",
                 scope->name, (unsigned long long)scope->notes_hidden,
-                scope->notes_hidden == 1 ? "y" : "ies");
+                scope->notes_hidden == 1 ? "" : "s");
     scope->tracev3_files = scope->binary_files = scope->notes_hidden = 0;
 }
 

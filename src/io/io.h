@@ -31,7 +31,13 @@ typedef struct te_io_options {
 /* Reads one path ("-" = stdin). Returns TE_OK when something could be read,
  * TE_ERR_IO when the path could not be read at all (err names it). Damage
  * inside a stream (truncated gzip/zstd, corrupt member) is a warning, the
- * stream ends there and the run goes on. */
+ * stream ends there and the run goes on. Also: TE_ERR_UNSUPPORTED for a named
+ * file compressed with a method this libarchive lacks, TE_ERR_NOMEM, and the
+ * status of a failing data()/end() (reading stops, err names the stream).
+ * Files found in a directory walk and archive members that are not text are
+ * skipped (one warning per directory/archive gives their number); a file
+ * named by the user is always read. tracev3 files are counted in
+ * summary->logarchive_files and warned about once per directory/archive. */
 te_status te_io_read_path(const char *path, const te_io_options *options, const te_io_sink *sink,
                           te_error *err);
 

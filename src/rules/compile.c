@@ -277,6 +277,14 @@ static bool rule_captures(const te_rule *rule, const char *name)
 
 /* ---- patterns ------------------------------------------------------------------ */
 
+static size_t min_length(const te_str *literals, size_t n)
+{
+    size_t min = n ? literals[0].len : 0;
+    for (size_t i = 1; i < n; i++)
+        if (literals[i].len < min) min = literals[i].len;
+    return min;
+}
+
 static const char *const predicate_keys[TE_PRED_COUNT] = {"process", "sender", "subsystem",
                                                           "category", "type"};
 
@@ -350,9 +358,18 @@ static bool compile_pattern(compiler *c, te_pattern *pattern, const te_ynode *na
             te_str *lits = te_arena_alloc(c->arena, n_prefilter * sizeof *lits);
             if (!lits) return false;
             for (size_t i = 0; i < n_prefilter; i++) lits[i] = te_str_cstr(prefilter[i]);
-            impl->literals = lits;
-            impl->n_literals = n_prefilter;
-            impl->literals_explicit = true;
+            /* Both are necessary for a match: the gate takes the more
+             * selective, the explicit one is checked before the regex. */
+            if (have && min_length(derived, n_derived) > min_length(lits, n_prefilter)) {
+                impl->literals = derived;
+                impl->n_literals = n_derived;
+                impl->prefilter = lits;
+                impl->n_prefilter = n_prefilter;
+            } else {
+                impl->literals = lits;
+                impl->n_literals = n_prefilter;
+                impl->literals_explicit = true;
+            }
         } else if (have) {
             impl->literals = derived;
             impl->n_literals = n_derived;

@@ -1,8 +1,8 @@
 /* The gate's literal prefilter. (1) Derivation: from a regex's source, the
  * longest literal every match must contain (yara atoms / suricata fast
  * pattern), or one literal per branch of a top-level alternation. (2) The
- * scanner: one Aho-Corasick DFA over every literal of every pattern, built at
- * load time, that marks in one pass over a message which patterns can match. */
+ * scanner: built at load time over every literal of every pattern, it finds
+ * in one pass over a message which patterns can match. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,9 +115,11 @@ static void flush_run(deriver *d, run *r, litset *best)
 }
 
 typedef enum atom_kind {
-    ATOM_LITERAL, /* one byte */
-    ATOM_OTHER,   /* consumes something that is not a known byte */
-    ATOM_EMPTY    /* consumes nothing (assertion, anchor, comment) */
+    ATOM_LITERAL,    /* one byte */
+    ATOM_OTHER,      /* consumes something that is not a known byte */
+    ATOM_EMPTY,      /* consumes nothing (assertion, anchor) */
+    ATOM_TRANSPARENT /* not an item at all (\E, empty \Q\E): a quantifier after it
+                      * binds to the previous item */
 } atom_kind;
 
 typedef struct quantifier {
@@ -212,13 +214,15 @@ static atom_kind parse_escape(deriver *d, run *r, char *out)
     case 'N':
         if (d->p < d->end && *d->p == '{') skip_delimited(d);
         return ATOM_OTHER;
-    case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K': case 'E':
+    case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
         return ATOM_EMPTY;
+    case 'E':
+        return ATOM_TRANSPARENT;
     case 'Q': {
         const char *start = d->p, *stop = d->p;
         while (stop < d->end && !(stop[0] == '\\' && stop + 1 < d->end && stop[1] == 'E')) stop++;
         d->p = stop < d->end ? stop + 2 : d->end;
-        if (stop == start) return ATOM_EMPTY;
+        if (stop == start) return ATOM_TRANSPARENT;
         for (const char *c = start; c < stop - 1; c++) run_push(d, r, *c);
         *out = stop[-1];
         return ATOM_LITERAL;
@@ -425,6 +429,8 @@ static void parse_sequence(deriver *d, run *r, litset *best)
             if (d->give_up) return;
             if (kind == GROUP_FLAGS || kind == GROUP_COMMENT) {
                 if (d->p < d->end && *d->p == ')') d->p++;
+                /* a quantifier here binds to the item before: not modelled */
+                if (parse_quantifier(d).present) d->give_up = true;
                 continue;
             }
             bool has_alt = false;
@@ -479,7 +485,8 @@ static void parse_sequence(deriver *d, run *r, litset *best)
             kind = ATOM_LITERAL;
         }
         quantifier q = parse_quantifier(d);
-        if (kind == ATOM_EMPTY) continue;
+        if (kind == ATOM_TRANSPARENT && q.present) d->give_up = true;
+        if (kind == ATOM_EMPTY || kind == ATOM_TRANSPARENT) continue;
         if (kind == ATOM_OTHER) {
             flush_run(d, r, best);
             continue;
@@ -556,17 +563,33 @@ done:
 
 /* ======================= scanner ========================================== */
 
+/* Each literal is indexed by its rarest 3-byte window ("gram", ASCII case
+ * folded). A message is scanned once: at each position the folded gram of
+ * the next three bytes is hashed and tested in a small bitmap that stays in
+ * the L1 cache; only on a bitmap hit are the literals of that hash slot
+ * verified in place. This costs a few instructions per byte whatever the
+ * number of literals (an Aho-Corasick table over hundreds of literals does
+ * not fit the cache and was several times slower). Literals shorter than a
+ * gram (only possible with an explicit prefilter) are searched directly. */
+
+#define GRAM 3u
+#define GRAM_HASH_BITS 16u
+#define GRAM_SLOTS (1u << GRAM_HASH_BITS)
+
+typedef struct gram_entry {
+    uint32_t literal; /* index in literals */
+    uint32_t offset;  /* position of the gram in the literal */
+} gram_entry;
+
 struct te_litscan {
     te_literal_def *literals; /* bytes owned by the rule set */
     size_t n_literals;
-    bool use_dfa;
-    uint32_t n_classes;
-    uint8_t classes[256];
-    uint32_t *dfa;        /* premultiplied: next = dfa[state * n_classes + class] */
-    uint32_t term_base;   /* states at or above (premultiplied) have outputs */
-    uint32_t *out_start;  /* per state: its own literals in out_lits */
-    uint32_t *out_lits;
-    uint32_t *dict_link;  /* next state on the fail chain with outputs (0: none) */
+    unsigned char fold[256];
+    uint64_t bitmap[GRAM_SLOTS / 64];
+    uint32_t *slot_start; /* GRAM_SLOTS + 1 offsets into entries */
+    gram_entry *entries;
+    uint32_t *short_literals; /* literals shorter than GRAM */
+    size_t n_short;
 };
 
 static unsigned char fold(unsigned char c)
@@ -574,134 +597,50 @@ static unsigned char fold(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
+static uint32_t gram_hash(uint32_t gram)
+{
+    return (gram * 0x9E3779B1u) >> (32 - GRAM_HASH_BITS);
+}
+
+static uint32_t gram_at(const unsigned char *p)
+{
+    return ((uint32_t)fold(p[0]) << 16) | ((uint32_t)fold(p[1]) << 8) | fold(p[2]);
+}
+
+/* How common a (folded) byte is in log text: the gram with the lowest sum is
+ * the most selective place to look for a literal. */
+static unsigned byte_weight(unsigned char c)
+{
+    static const char common[] = " etaoinsrhldcum.pfgwy/:bv";
+    const char *p = c ? strchr(common, c) : NULL;
+    if (p) return 40u - (unsigned)(p - common);
+    if (c >= '0' && c <= '9') return 14;
+    return c >= 0x80 ? 4 : 8; /* other punctuation, upper bytes, rare letters */
+}
+
+static uint32_t rarest_gram(te_str lit)
+{
+    uint32_t best = 0;
+    unsigned best_weight = ~0u;
+    for (size_t i = 0; i + GRAM <= lit.len; i++) {
+        unsigned w = 0;
+        for (size_t k = 0; k < GRAM; k++) w += byte_weight(fold((unsigned char)lit.ptr[i + k]));
+        if (w < best_weight) {
+            best_weight = w;
+            best = (uint32_t)i;
+        }
+    }
+    return best;
+}
+
 void te_litscan_free(te_litscan *scan)
 {
     if (!scan) return;
     free(scan->literals);
-    free(scan->dfa);
-    free(scan->out_start);
-    free(scan->out_lits);
-    free(scan->dict_link);
+    free(scan->slot_start);
+    free(scan->entries);
+    free(scan->short_literals);
     free(scan);
-}
-
-/* Builds the Aho-Corasick DFA over case-folded bytes (case-sensitive
- * literals are verified on a hit). Bytes that occur in no literal share one
- * class, which keeps the table small. */
-static bool build_dfa(te_litscan *scan)
-{
-    bool used[256] = {false};
-    size_t total = 0;
-    for (size_t i = 0; i < scan->n_literals; i++) {
-        const te_literal_def *lit = &scan->literals[i];
-        total += lit->bytes.len;
-        for (size_t k = 0; k < lit->bytes.len; k++) used[fold((unsigned char)lit->bytes.ptr[k])] = true;
-    }
-    uint8_t id_of[256] = {0};
-    uint32_t n_classes = 1;
-    for (int b = 0; b < 256; b++)
-        if (used[b]) id_of[b] = (uint8_t)n_classes++;
-    for (int b = 0; b < 256; b++) scan->classes[b] = id_of[fold((unsigned char)b)];
-    scan->n_classes = n_classes;
-    size_t max_states = total + 1;
-    if (max_states * n_classes > TE_MAX_LITERAL_DFA_CELLS) return false;
-
-    bool ok = false;
-    int32_t *trie = malloc(max_states * n_classes * sizeof *trie);
-    int32_t *out_head = malloc(max_states * sizeof *out_head);
-    int32_t *out_next = malloc((scan->n_literals + 1) * sizeof *out_next);
-    uint32_t *fail = calloc(max_states, sizeof *fail);
-    uint32_t *dict = calloc(max_states, sizeof *dict);
-    uint32_t *queue = malloc(max_states * sizeof *queue);
-    uint32_t *perm = malloc(max_states * sizeof *perm);
-    if (!trie || !out_head || !out_next || !fail || !dict || !queue || !perm) goto done;
-    for (size_t i = 0; i < max_states * n_classes; i++) trie[i] = -1;
-    for (size_t i = 0; i < max_states; i++) out_head[i] = -1;
-
-    uint32_t n_states = 1;
-    for (size_t i = 0; i < scan->n_literals; i++) {
-        const te_literal_def *lit = &scan->literals[i];
-        uint32_t s = 0;
-        for (size_t k = 0; k < lit->bytes.len; k++) {
-            uint32_t c = scan->classes[(unsigned char)lit->bytes.ptr[k]];
-            int32_t *cell = &trie[(size_t)s * n_classes + c];
-            if (*cell < 0) *cell = (int32_t)n_states++;
-            s = (uint32_t)*cell;
-        }
-        out_next[i] = out_head[s];
-        out_head[s] = (int32_t)i;
-    }
-
-    /* Breadth-first: fail links, dictionary links, missing transitions. */
-    size_t head = 0, tail = 0;
-    for (uint32_t c = 0; c < n_classes; c++) {
-        int32_t child = trie[c];
-        if (child < 0) {
-            trie[c] = 0;
-        } else {
-            fail[child] = 0;
-            dict[child] = 0;
-            queue[tail++] = (uint32_t)child;
-        }
-    }
-    while (head < tail) {
-        uint32_t s = queue[head++];
-        for (uint32_t c = 0; c < n_classes; c++) {
-            int32_t *cell = &trie[(size_t)s * n_classes + c];
-            int32_t via_fail = trie[(size_t)fail[s] * n_classes + c];
-            if (*cell < 0) {
-                *cell = via_fail;
-                continue;
-            }
-            uint32_t child = (uint32_t)*cell;
-            fail[child] = (uint32_t)via_fail;
-            dict[child] = out_head[via_fail] >= 0 ? (uint32_t)via_fail : dict[via_fail];
-            queue[tail++] = child;
-        }
-    }
-
-    /* Renumber: states without outputs first, so that "has output" is one
-     * comparison in the scan loop. */
-    uint32_t next = 0;
-    for (uint32_t s = 0; s < n_states; s++)
-        if (out_head[s] < 0 && dict[s] == 0) perm[s] = next++;
-    uint32_t n_plain = next;
-    for (uint32_t s = 0; s < n_states; s++)
-        if (!(out_head[s] < 0 && dict[s] == 0)) perm[s] = next++;
-
-    scan->dfa = malloc((size_t)n_states * n_classes * sizeof *scan->dfa);
-    scan->out_start = calloc((size_t)n_states + 1, sizeof *scan->out_start);
-    scan->out_lits = malloc((scan->n_literals + 1) * sizeof *scan->out_lits);
-    scan->dict_link = calloc(n_states, sizeof *scan->dict_link);
-    if (!scan->dfa || !scan->out_start || !scan->out_lits || !scan->dict_link) goto done;
-    for (uint32_t s = 0; s < n_states; s++) {
-        uint32_t ns = perm[s];
-        for (uint32_t c = 0; c < n_classes; c++)
-            scan->dfa[(size_t)ns * n_classes + c] =
-                perm[trie[(size_t)s * n_classes + c]] * n_classes;
-        scan->dict_link[ns] = dict[s] ? perm[dict[s]] : 0;
-        for (int32_t l = out_head[s]; l >= 0; l = out_next[l]) scan->out_start[ns + 1]++;
-    }
-    for (uint32_t s = 0; s < n_states; s++) scan->out_start[s + 1] += scan->out_start[s];
-    uint32_t *fill = calloc(n_states, sizeof *fill);
-    if (!fill) goto done;
-    for (uint32_t s = 0; s < n_states; s++) {
-        uint32_t ns = perm[s];
-        for (int32_t l = out_head[s]; l >= 0; l = out_next[l])
-            scan->out_lits[scan->out_start[ns] + fill[ns]++] = (uint32_t)l;
-    }
-    free(fill);
-    scan->term_base = n_plain * n_classes;
-    ok = true;
-done:
-    free(trie);
-    free(out_head);
-    free(out_next);
-    free(fail);
-    free(dict);
-    free(queue);
-    free(perm);
-    return ok;
 }
 
 te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
@@ -709,77 +648,112 @@ te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
     te_litscan *scan = calloc(1, sizeof *scan);
     if (!scan) return NULL;
     scan->literals = malloc((n + 1) * sizeof *scan->literals);
-    if (!scan->literals) goto fail;
+    scan->slot_start = calloc(GRAM_SLOTS + 1, sizeof *scan->slot_start);
+    scan->entries = malloc((n + 1) * sizeof *scan->entries);
+    scan->short_literals = malloc((n + 1) * sizeof *scan->short_literals);
+    uint32_t *slot_of = malloc((n + 1) * sizeof *slot_of);
+    uint32_t *offset_of = malloc((n + 1) * sizeof *offset_of);
+    if (!scan->literals || !scan->slot_start || !scan->entries || !scan->short_literals ||
+        !slot_of || !offset_of) {
+        free(slot_of);
+        free(offset_of);
+        te_litscan_free(scan);
+        return NULL;
+    }
     if (n) memcpy(scan->literals, literals, n * sizeof *literals);
     scan->n_literals = n;
-    scan->use_dfa = build_dfa(scan);
-    if (!scan->use_dfa) {
-        /* Too large (or no memory for) a DFA: free what was built, use memmem. */
-        free(scan->dfa);
-        free(scan->out_start);
-        free(scan->out_lits);
-        free(scan->dict_link);
-        scan->dfa = NULL;
-        scan->out_start = scan->out_lits = scan->dict_link = NULL;
+    for (int b = 0; b < 256; b++) scan->fold[b] = fold((unsigned char)b);
+
+    /* counting sort of the literals by the hash slot of their gram */
+    for (size_t i = 0; i < n; i++) {
+        te_str lit = literals[i].bytes;
+        if (lit.len < GRAM) {
+            scan->short_literals[scan->n_short++] = (uint32_t)i;
+            slot_of[i] = UINT32_MAX;
+            continue;
+        }
+        offset_of[i] = rarest_gram(lit);
+        slot_of[i] = gram_hash(gram_at((const unsigned char *)lit.ptr + offset_of[i]));
+        scan->bitmap[slot_of[i] / 64] |= 1ull << (slot_of[i] % 64);
+        scan->slot_start[slot_of[i] + 1]++;
     }
+    for (uint32_t h = 0; h < GRAM_SLOTS; h++) scan->slot_start[h + 1] += scan->slot_start[h];
+    for (size_t i = 0; i < n; i++) {
+        if (slot_of[i] == UINT32_MAX) continue;
+        /* slot_start[h] is advanced while filling, then restored below */
+        gram_entry *e = &scan->entries[scan->slot_start[slot_of[i]]++];
+        e->literal = (uint32_t)i;
+        e->offset = offset_of[i];
+    }
+    for (uint32_t h = GRAM_SLOTS; h > 0; h--) scan->slot_start[h] = scan->slot_start[h - 1];
+    scan->slot_start[0] = 0;
+    free(slot_of);
+    free(offset_of);
     return scan;
-fail:
-    te_litscan_free(scan);
-    return NULL;
+}
+
+static bool equal_icase(const char *a, const char *b, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (fold((unsigned char)a[i]) != fold((unsigned char)b[i])) return false;
+    return true;
 }
 
 static bool find_icase(const char *text, size_t len, te_str needle)
 {
     if (needle.len == 0) return true;
-    if (needle.len > len) return false;
-    unsigned char first = fold((unsigned char)needle.ptr[0]);
-    for (size_t i = 0; i + needle.len <= len; i++) {
-        if (fold((unsigned char)text[i]) != first) continue;
-        size_t k = 1;
-        while (k < needle.len &&
-               fold((unsigned char)text[i + k]) == fold((unsigned char)needle.ptr[k]))
-            k++;
-        if (k == needle.len) return true;
-    }
+    for (size_t i = 0; i + needle.len <= len; i++)
+        if (equal_icase(text + i, needle.ptr, needle.len)) return true;
     return false;
 }
 
-static void report_state(const te_litscan *scan, uint32_t state, const char *text, size_t end,
-                         uint32_t *stamps, uint32_t stamp)
+static void mark(uint32_t pattern, uint32_t *stamps, uint32_t stamp, uint32_t *hits,
+                 size_t *n_hits)
 {
-    do {
-        for (uint32_t k = scan->out_start[state]; k < scan->out_start[state + 1]; k++) {
-            const te_literal_def *lit = &scan->literals[scan->out_lits[k]];
-            if (stamps[lit->pattern_id] == stamp) continue;
-            if (!lit->icase && memcmp(text + end + 1 - lit->bytes.len, lit->bytes.ptr,
-                                      lit->bytes.len) != 0)
-                continue;
-            stamps[lit->pattern_id] = stamp;
-        }
-        state = scan->dict_link[state];
-    } while (state != 0);
+    stamps[pattern] = stamp;
+    hits[(*n_hits)++] = pattern;
 }
 
-void te_litscan_run(const te_litscan *scan, const char *text, size_t len, uint32_t *stamps,
-                    uint32_t stamp)
+/* The gram at `pos` is in slot h: verify that slot's literals in place. */
+static void verify_slot(const te_litscan *scan, uint32_t h, const char *text, size_t len,
+                        size_t pos, uint32_t *stamps, uint32_t stamp, uint32_t *hits,
+                        size_t *n_hits)
 {
-    if (!scan->use_dfa) {
-        for (size_t i = 0; i < scan->n_literals; i++) {
-            const te_literal_def *lit = &scan->literals[i];
-            if (stamps[lit->pattern_id] == stamp) continue;
-            bool found = lit->icase ? find_icase(text, len, lit->bytes)
-                                    : memmem(text, len, lit->bytes.ptr, lit->bytes.len) != NULL;
-            if (found) stamps[lit->pattern_id] = stamp;
-        }
-        return;
+    for (uint32_t k = scan->slot_start[h]; k < scan->slot_start[h + 1]; k++) {
+        const gram_entry *e = &scan->entries[k];
+        const te_literal_def *lit = &scan->literals[e->literal];
+        if (stamps[lit->pattern_id] == stamp || e->offset > pos) continue;
+        size_t start = pos - e->offset;
+        if (start + lit->bytes.len > len) continue;
+        bool same = lit->icase ? equal_icase(text + start, lit->bytes.ptr, lit->bytes.len)
+                               : memcmp(text + start, lit->bytes.ptr, lit->bytes.len) == 0;
+        if (same) mark(lit->pattern_id, stamps, stamp, hits, n_hits);
     }
-    const uint32_t *dfa = scan->dfa;
-    const uint8_t *classes = scan->classes;
-    const uint32_t term = scan->term_base, n_classes = scan->n_classes;
+}
+
+size_t te_litscan_run(const te_litscan *scan, const char *text, size_t len, uint32_t *stamps,
+                      uint32_t stamp, uint32_t *hits)
+{
+    size_t n_hits = 0;
     const unsigned char *t = (const unsigned char *)text;
-    uint32_t s = 0;
-    for (size_t i = 0; i < len; i++) {
-        s = dfa[s + classes[t[i]]];
-        if (s >= term) report_state(scan, s / n_classes, text, i, stamps, stamp);
+    if (len >= GRAM) {
+        /* each gram from its own three loads: no dependency between positions */
+        const unsigned char *fold_table = scan->fold;
+        const uint64_t *bitmap = scan->bitmap;
+        for (size_t i = 0; i + GRAM <= len; i++) {
+            uint32_t gram = ((uint32_t)fold_table[t[i]] << 16) |
+                            ((uint32_t)fold_table[t[i + 1]] << 8) | fold_table[t[i + 2]];
+            uint32_t h = gram_hash(gram);
+            if ((bitmap[h >> 6] >> (h & 63)) & 1)
+                verify_slot(scan, h, text, len, i, stamps, stamp, hits, &n_hits);
+        }
     }
+    for (size_t k = 0; k < scan->n_short; k++) {
+        const te_literal_def *lit = &scan->literals[scan->short_literals[k]];
+        if (stamps[lit->pattern_id] == stamp) continue;
+        bool found = lit->icase ? find_icase(text, len, lit->bytes)
+                                : memmem(text, len, lit->bytes.ptr, lit->bytes.len) != NULL;
+        if (found) mark(lit->pattern_id, stamps, stamp, hits, &n_hits);
+    }
+    return n_hits;
 }

@@ -220,9 +220,9 @@ static te_dispatch_entry *dispatch_slot(te_ruleset *rules, te_str process)
     }
 }
 
-/* Builds the flat pattern list, the process dispatch table and the literal
- * scanner. Pattern ids are assigned in rule order, so every id list is
- * ascending and matches come out in rule order. */
+/* Builds the flat pattern list, the process dispatch table (process name →
+ * ascending ids of the patterns that name it) and the literal scanner.
+ * Pattern ids are assigned in rule order, so matches come out in rule order. */
 static bool build_gate(te_ruleset *rules)
 {
     te_arena *arena = &rules->arena;
@@ -236,18 +236,16 @@ static bool build_gate(te_ruleset *rules)
         }
     }
     const te_pattern **flat = te_arena_alloc(arena, (n + 1) * sizeof *flat);
-    uint32_t *all = te_arena_alloc(arena, (n + 1) * sizeof *all);
-    uint32_t *any = te_arena_alloc(arena, (n + 1) * sizeof *any);
     size_t size = 16;
     while (size < n_names * 2 + 1) size *= 2;
     rules->dispatch = te_arena_alloc(arena, size * sizeof *rules->dispatch);
     size_t *counts = calloc(size, sizeof *counts);
     te_literal_def *defs = calloc(n_literals + 1, sizeof *defs);
     bool ok = false;
-    if (!flat || !all || !any || !rules->dispatch || !counts || !defs) goto done;
+    if (!flat || !rules->dispatch || !counts || !defs) goto done;
     rules->dispatch_size = size;
 
-    size_t id = 0, n_any = 0, lit = 0;
+    size_t id = 0, lit = 0;
     for (size_t r = 0; r < rules->n_rules; r++) {
         const te_rule *rule = &rules->rules[r]->rule;
         for (size_t p = 0; p < rule->n_patterns; p++, id++) {
@@ -255,9 +253,7 @@ static bool build_gate(te_ruleset *rules)
             te_pattern_impl *impl = pattern->impl;
             impl->global_id = (uint32_t)id;
             flat[id] = pattern;
-            all[id] = (uint32_t)id;
             const te_predicate *proc = &impl->predicates[TE_PRED_PROCESS];
-            if (proc->n == 0) any[n_any++] = (uint32_t)id;
             for (size_t v = 0; v < proc->n; v++) {
                 te_dispatch_entry *e = dispatch_slot(rules, proc->values[v]);
                 counts[e - rules->dispatch]++;
@@ -286,9 +282,6 @@ static bool build_gate(te_ruleset *rules)
     }
     rules->patterns = flat;
     rules->n_patterns = n;
-    rules->all_ids = all;
-    rules->any_process_ids = any;
-    rules->n_any_process = n_any;
     rules->litscan = te_litscan_build(defs, lit);
     ok = rules->litscan != NULL;
 done:

@@ -102,10 +102,15 @@ struct te_pattern_impl {
     const te_capture_name *names; /* named groups, by group number */
     size_t n_names;
     te_predicate predicates[TE_PRED_COUNT];
-    const te_str *literals; /* prefilter: the message must contain one of them */
+    const te_str *literals; /* the gate's: the message must contain one of them */
     size_t n_literals;
     bool literals_icase;    /* compare ASCII case-insensitively */
     bool literals_explicit; /* from `prefilter:` rather than derived */
+    /* An explicit `prefilter:` weaker than the literal derived from the regex
+     * is not used by the gate (the derived one is) but still checked, after
+     * the gate and before the regex. */
+    const te_str *prefilter;
+    size_t n_prefilter;
 };
 
 /* ---- facts: section --------------------------------------------------------- */
@@ -187,9 +192,11 @@ typedef struct te_literal_def {
 typedef struct te_litscan te_litscan;
 te_litscan *te_litscan_build(const te_literal_def *literals, size_t n);
 void te_litscan_free(te_litscan *scan);
-/* Sets stamps[pattern_id] = stamp for every pattern with a literal in text. */
-void te_litscan_run(const te_litscan *scan, const char *text, size_t len, uint32_t *stamps,
-                    uint32_t stamp);
+/* For every pattern with a literal in text whose stamps[] entry is not yet
+ * `stamp`: sets it to `stamp` and appends the pattern id to hits (room for
+ * one entry per pattern). Returns the number of hits. */
+size_t te_litscan_run(const te_litscan *scan, const char *text, size_t len, uint32_t *stamps,
+                      uint32_t stamp, uint32_t *hits);
 
 /* ---- examples ---------------------------------------------------------------- */
 
@@ -246,9 +253,6 @@ struct te_ruleset {
     /* gate */
     te_dispatch_entry *dispatch; /* open addressing, size power of two */
     size_t dispatch_size;
-    const uint32_t *any_process_ids; /* patterns without a process predicate */
-    size_t n_any_process;
-    const uint32_t *all_ids;
     te_litscan *litscan;
 };
 

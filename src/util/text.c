@@ -41,13 +41,17 @@ bool te_str_to_i64(te_str s, int64_t *out)
         negative = s.ptr[0] == '-';
         i = 1;
     }
-    if (i == s.len || s.len - i > 18) return false;
-    int64_t v = 0;
+    if (i == s.len || s.len - i > 19) return false;
+    /* accumulate as unsigned; the limit is INT64_MAX, or its magnitude + 1
+     * for a negative number */
+    uint64_t v = 0, limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     for (; i < s.len; i++) {
         if (s.ptr[i] < '0' || s.ptr[i] > '9') return false;
-        v = v * 10 + (s.ptr[i] - '0');
+        unsigned d = (unsigned)(s.ptr[i] - '0');
+        if (v > (limit - d) / 10) return false;
+        v = v * 10 + d;
     }
-    *out = negative ? -v : v;
+    *out = negative && v ? -(int64_t)(v - 1) - 1 : (int64_t)v;
     return true;
 }
 

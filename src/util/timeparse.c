@@ -99,7 +99,11 @@ size_t te_time_parse(te_str s, te_time *out)
     int64_t us_of_day = 0;
     if (digits(s, 0, 4, &y) && s.len > 10 && s.ptr[4] == '-' && digits(s, 5, 2, &mo) &&
         s.ptr[7] == '-' && digits(s, 8, 2, &d) && (s.ptr[10] == ' ' || s.ptr[10] == 'T')) {
-        if (mo < 1 || mo > 12 || d < 1 || d > 31) return 0;
+        static const int days_in_month[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (mo < 1 || mo > 12 || d < 1 || d > days_in_month[mo - 1] ||
+            (mo == 2 && d == 29 && !leap))
+            return 0;
         size_t n = parse_clock(s, 11, &us_of_day);
         if (n == 0) return 0;
         i = 11 + n;
@@ -113,7 +117,9 @@ size_t te_time_parse(te_str s, te_time *out)
     }
     int32_t off = 0;
     size_t n = parse_offset(s, i, &off);
-    if (n == 0 && i + 1 < s.len && s.ptr[i] == ' ') {
+    /* after a space only a signed or GMT offset ("… -0800", "… GMT+8"): a
+     * lone "Z" there is the start of the next word */
+    if (n == 0 && i + 1 < s.len && s.ptr[i] == ' ' && s.ptr[i + 1] != 'Z') {
         n = parse_offset(s, i + 1, &off);
         if (n) n += 1;
     }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "correlate/correlate.h"
+#include "rules/ruleset_impl.h" /* te_rule_impl: te_match_facts reads it from any rule */
 
 #define MS 1000LL
 #define SEC 1000000LL
@@ -22,7 +23,7 @@
 /* ---- hand-built rules ------------------------------------------------------ */
 
 typedef struct test_rule {
-    te_rule rule;
+    te_rule_impl impl; /* zeroed: no facts: section, no fact regexes */
     te_pattern patterns[4];
     size_t supersedes[4];
 } test_rule;
@@ -30,32 +31,32 @@ typedef struct test_rule {
 static void rule_init(test_rule *t, size_t index, const char *id, te_severity severity)
 {
     memset(t, 0, sizeof *t);
-    t->rule.info.id = id;
-    t->rule.info.title = id;
-    t->rule.info.severity = severity;
-    t->rule.index = index;
-    t->rule.window_us = 5 * SEC;
-    t->rule.diagnosis = "diagnosis of {path|no path}";
-    t->rule.patterns = t->patterns;
-    t->rule.supersedes = t->supersedes;
+    t->impl.rule.info.id = id;
+    t->impl.rule.info.title = id;
+    t->impl.rule.info.severity = severity;
+    t->impl.rule.index = index;
+    t->impl.rule.window_us = 5 * SEC;
+    t->impl.rule.diagnosis = "diagnosis of {path|no path}";
+    t->impl.rule.patterns = t->patterns;
+    t->impl.rule.supersedes = t->supersedes;
 }
 
 static const te_pattern *rule_pattern(test_rule *t, const char *name, te_role role)
 {
-    size_t i = t->rule.n_patterns++;
+    size_t i = t->impl.rule.n_patterns++;
     te_pattern *p = &t->patterns[i];
-    p->rule = &t->rule;
+    p->rule = &t->impl.rule;
     p->name = name;
     p->index = (unsigned)i;
     p->role = role;
-    if (role == TE_ROLE_CAUSE) t->rule.cause_mask |= 1ull << i;
-    if (role == TE_ROLE_SYMPTOM) t->rule.symptom_mask |= 1ull << i;
+    if (role == TE_ROLE_CAUSE) t->impl.rule.cause_mask |= 1ull << i;
+    if (role == TE_ROLE_SYMPTOM) t->impl.rule.symptom_mask |= 1ull << i;
     return p;
 }
 
 static void rule_supersede(test_rule *t, const test_rule *other)
 {
-    t->supersedes[t->rule.n_supersedes++] = other->rule.index;
+    t->supersedes[t->impl.rule.n_supersedes++] = other->impl.rule.index;
 }
 
 /* ---- events and matches ------------------------------------------------------ */
@@ -205,11 +206,12 @@ static int setup(void **state)
     memset(&f, 0, sizeof f);
     memset(&g_seen, 0, sizeof g_seen);
     rule_init(&f.unsat, 0, "ent-unsatisfied", TE_SEVERITY_ERROR);
-    f.unsat.rule.diagnosis = "{bundle_id|The app} claims {entitlements|restricted entitlements}.";
+    f.unsat.impl.rule.diagnosis =
+        "{bundle_id|The app} claims {entitlements|restricted entitlements}.";
     static const char *const unsat_fix[] = {
         "codesign -d --entitlements - \"{app|/path/to/App.app}\""};
-    f.unsat.rule.info.fix = unsat_fix;
-    f.unsat.rule.info.n_fix = 1;
+    f.unsat.impl.rule.info.fix = unsat_fix;
+    f.unsat.impl.rule.info.n_fix = 1;
     f.unsat_cause = rule_pattern(&f.unsat, "unsatisfied", TE_ROLE_CAUSE);
     f.unsat_amfid = rule_pattern(&f.unsat, "amfid_413", TE_ROLE_SYMPTOM);
     f.unsat_kernel = rule_pattern(&f.unsat, "kernel_bailing", TE_ROLE_CONTEXT);

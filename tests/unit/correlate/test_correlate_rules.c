@@ -1,4 +1,4 @@
-/* Correlator tests over real rules: small YAML fixtures (fixtures/*.yml)
+/* Correlator tests over real rules: small YAML fixtures (the .yml files of fixtures/)
  * loaded with te_ruleset_load, so conditions, supersedes by id, the facts:
  * section (split, list) and template rendering are the real ones. Matches
  * are built as the matcher would deliver them (pattern, event, captures). */

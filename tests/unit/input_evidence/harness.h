@@ -23,7 +23,7 @@ extern const te_reader_ops te_reader_crash_ips;
 extern const te_reader_ops te_reader_notarytool;
 extern const te_reader_ops te_reader_tool_output;
 
-#define HARNESS_MAX_LINES 20000
+#define HARNESS_MAX_LINES 40000
 
 typedef struct captured_event {
     char *message, *type, *process, *sender, *subsystem, *category;
@@ -92,8 +92,8 @@ static inline void harness_warn(void *ctx, uint64_t line, const char *fmt, va_li
     capture *c = ctx;
     size_t used = strlen(c->warnings);
     if (used + 16 >= sizeof c->warnings) return;
-    int n = snprintf(c->warnings + used, sizeof c->warnings - used, "%llu: ",
-                     (unsigned long long)line);
+    int n =
+        snprintf(c->warnings + used, sizeof c->warnings - used, "%llu: ", (unsigned long long)line);
     if (n < 0) return;
     used += (size_t)n;
     vsnprintf(c->warnings + used, sizeof c->warnings - used, fmt, ap);
@@ -243,8 +243,8 @@ static inline int sniff_score(const te_reader_ops *ops, const char *text)
 }
 
 /* UTC microseconds of a local civil time with its offset in minutes. */
-static inline int64_t civil_us(int y, unsigned mo, unsigned d, int h, int mi, int s, int64_t frac_us,
-                        int offset_min)
+static inline int64_t civil_us(int y, unsigned mo, unsigned d, int h, int mi, int s,
+                               int64_t frac_us, int offset_min)
 {
     int64_t local = (te_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000000LL;
     return local + frac_us - (int64_t)offset_min * 60000000LL;

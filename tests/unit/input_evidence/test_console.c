@@ -12,10 +12,9 @@ static void test_default_columns(void **state)
     const captured_event *e = &c.events[0];
     assert_string_equal(e->type, "Error");
     assert_string_equal(e->process, "taskgated-helper");
-    assert_string_equal(e->message,
-                        "<app-bundle-id>: Unsatisfied entitlements: "
-                        "com.apple.developer.system-extension.install, "
-                        "com.apple.developer.team-identifier");
+    assert_string_equal(e->message, "<app-bundle-id>: Unsatisfied entitlements: "
+                                    "com.apple.developer.system-extension.install, "
+                                    "com.apple.developer.team-identifier");
     assert_true(e->has_time);
     assert_true(e->has_date);
     assert_true(e->has_offset);
@@ -53,8 +52,9 @@ static void test_header_row(void **state)
     assert_string_equal(e->process, "taskgated-helper");
     assert_string_equal(e->subsystem, "com.apple.ManagedClient");
     assert_string_equal(e->category, "ProvisioningProfiles");
-    assert_string_equal(e->message,
-                        "com.example.app: Unsatisfied entitlements: com.apple.developer.team-identifier");
+    assert_string_equal(
+        e->message,
+        "com.example.app: Unsatisfied entitlements: com.apple.developer.team-identifier");
     assert_int_equal(e->time_us, civil_us(2024, 3, 5, 9, 15, 0, 100200, 60));
     e = &c.events[1];
     assert_string_equal(e->process, "kernel");
@@ -79,7 +79,8 @@ static void test_header_row(void **state)
     assert_string_equal(e->process, "taskgated-helper");
     assert_string_equal(e->sender, "ConfigurationProfiles");
     assert_string_equal(e->subsystem, "com.apple.ManagedClient");
-    assert_string_equal(e->message, "com.example.OverClaim: Unsatisfied entitlements: com.apple.overclaim");
+    assert_string_equal(e->message,
+                        "com.example.OverClaim: Unsatisfied entitlements: com.apple.overclaim");
     assert_false(e->has_time);
     e = &c.events[1];
     assert_int_equal(e->pid, 661);
@@ -112,7 +113,8 @@ static void test_localized(void **state)
     run_fixture(&te_reader_console, "console_french.txt", &c);
     assert_int_equal(c.n, 6);
     static const char *const types[] = {"Default", "Error", "Debug", "Info", "Fault", "Fault"};
-    for (size_t i = 0; i < 6; i++) assert_string_equal(c.events[i].type, types[i]);
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(c.events[i].type, types[i]);
     assert_string_equal(c.events[4].message, "fault line\n\tcontinued with a tab");
     assert_string_equal(c.events[5].message, "grave line");
     assert_accounting(&c);
@@ -121,7 +123,8 @@ static void test_localized(void **state)
     run_fixture(&te_reader_console, "console_chinese.txt", &c);
     assert_int_equal(c.n, 5);
     static const char *const zh[] = {"Default", "Error", "Info", "Debug", "Fault"};
-    for (size_t i = 0; i < 5; i++) assert_string_equal(c.events[i].type, zh[i]);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(c.events[i].type, zh[i]);
     assert_string_equal(c.events[1].process, "taskgated-helper");
     assert_int_equal(c.events[1].offset_min, 480);
     assert_accounting(&c);
@@ -144,7 +147,8 @@ static void test_spaces_instead_of_tabs(void **state)
     assert_int_equal(e->offset_min, 480);
     /* after a blank line, prose is its own event, not a continuation */
     e = &c.events[3];
-    assert_string_equal(e->message, "I also see many repeated UI related errors from the main AlDente process:");
+    assert_string_equal(
+        e->message, "I also see many repeated UI related errors from the main AlDente process:");
     assert_string_equal(e->type, "");
     assert_string_equal(e->process, "");
     assert_int_equal(c.summary.lines_meta, 1);
@@ -157,8 +161,9 @@ static void test_spaces_instead_of_tabs(void **state)
     e = &c.events[1];
     assert_string_equal(e->type, "Default");
     assert_string_equal(e->process, "kernel");
-    assert_string_equal(e->message,
-                        "AMFI: allowing exception handler for 'mig-agent' (708) because the process is unsigned.");
+    assert_string_equal(
+        e->message,
+        "AMFI: allowing exception handler for 'mig-agent' (708) because the process is unsigned.");
     assert_int_equal(e->offset_min, -300);
     assert_accounting(&c);
     capture_free(&c);
@@ -175,7 +180,8 @@ static void test_detail_form(void **state)
     assert_string_equal(e->process, "syspolicyd");
     assert_string_equal(e->subsystem, "com.apple.syspolicy");
     assert_string_equal(e->category, "default");
-    assert_string_equal(e->message, "ticket not available: 2/2/8b7410713591e6c79ea98f0132136f0faa55d22a");
+    assert_string_equal(e->message,
+                        "ticket not available: 2/2/8b7410713591e6c79ea98f0132136f0faa55d22a");
     assert_int_equal(e->line, 1);
     assert_int_equal(e->line_end, 6);
     assert_int_equal(e->time_us, civil_us(2022, 5, 11, 14, 57, 21, 812176, -420));
@@ -205,7 +211,8 @@ static void test_limits_and_garbage(void **state)
     char *big = malloc(cap);
     assert_non_null(big);
     size_t at = (size_t)snprintf(big, cap, "error\t10:00:00.000000+0000\tkernel\tstart\n");
-    for (size_t i = 0; i < lines; i++) at += (size_t)snprintf(big + at, cap - at, "\tmore\n");
+    for (size_t i = 0; i < lines; i++)
+        at += (size_t)snprintf(big + at, cap - at, "\tmore\n");
     at += (size_t)snprintf(big + at, cap - at, "info\t10:00:01.000000+0000\tamfid\tnext\n");
     run_reader(&te_reader_console, big, at, &c);
     free(big);
@@ -225,7 +232,8 @@ static void test_limits_and_garbage(void **state)
     run_reader(&te_reader_console, junk, sizeof junk, &c);
     assert_accounting(&c);
     capture_free(&c);
-    run_reader_str(&te_reader_console, "\t\t\t\nerror\t\t\t\n默认\nerror 99:99:99 x y\n12 error\n", &c);
+    run_reader_str(&te_reader_console, "\t\t\t\nerror\t\t\t\n默认\nerror 99:99:99 x y\n12 error\n",
+                   &c);
     assert_accounting(&c);
     capture_free(&c);
 }
@@ -234,28 +242,31 @@ static void test_sniff(void **state)
 {
     (void)state;
     static const char *const fixtures[] = {
-        "console_001.txt",         "console_099.txt",           "console_chinese.txt",
-        "console_french.txt",      "console_french_097.txt",    "console_header.txt",
-        "console_spaces_072.txt",  "console_chinese_spaces_075.txt", "console_detail_015.txt",
-        "console_pid_order.txt",
+        "console_001.txt",        "console_099.txt",
+        "console_chinese.txt",    "console_french.txt",
+        "console_french_097.txt", "console_header.txt",
+        "console_spaces_072.txt", "console_chinese_spaces_075.txt",
+        "console_detail_015.txt", "console_pid_order.txt",
     };
     for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
         size_t len;
         char why[192];
         char *text = load_fixture(fixtures[i], &len);
         const char *name = detected_format(text, len, why, sizeof why);
-        if (strcmp(name, "console") != 0) fail_msg("%s detected as %s (%s)", fixtures[i], name, why);
+        if (strcmp(name, "console") != 0)
+            fail_msg("%s detected as %s (%s)", fixtures[i], name, why);
         free(text);
     }
     /* log show default style and syslog are not Console copies */
-    assert_int_equal(
-        sniff_score(&te_reader_console,
-                    "Timestamp                       Thread     Type        Activity             PID    TTL\n"
-                    "2024-01-10 14:36:03.306061-0800 0x1a2b     Error       0x0                  123    0    "
-                    "amfid: (libmis.dylib) x\n"
-                    "2024-01-10 14:36:03.306100-0800 0x1a2b     Default     0x0                  0      0    "
-                    "kernel: AMFI: y\n"),
-        0);
+    assert_int_equal(sniff_score(&te_reader_console, "Timestamp                       Thread     "
+                                                     "Type        Activity             PID    TTL\n"
+                                                     "2024-01-10 14:36:03.306061-0800 0x1a2b     "
+                                                     "Error       0x0                  123    0    "
+                                                     "amfid: (libmis.dylib) x\n"
+                                                     "2024-01-10 14:36:03.306100-0800 0x1a2b     "
+                                                     "Default     0x0                  0      0    "
+                                                     "kernel: AMFI: y\n"),
+                     0);
     assert_int_equal(sniff_score(&te_reader_console,
                                  "2024-01-10 14:36:03.306061-0800  localhost kernel[0]: x\n"),
                      0);

@@ -74,7 +74,8 @@ static void test_flags_and_termination_forms(void **state)
                    " \"codeSigningFlags\":587281237}\n",
                    &c);
     assert_int_equal(c.n, 3);
-    assert_string_equal(c.events[0].message, "Exception Type:        SIGKILL (Code Signature Invalid)");
+    assert_string_equal(c.events[0].message,
+                        "Exception Type:        SIGKILL (Code Signature Invalid)");
     assert_string_equal(c.events[1].message,
                         "Termination Reason:    Namespace CODESIGNING, Code 4 Launch Constraint "
                         "Violation");
@@ -86,6 +87,21 @@ static void test_flags_and_termination_forms(void **state)
     assert_int_equal(c.events[0].pid, 37930);
     assert_int_equal(c.events[0].line, 1);
     assert_int_equal(c.events[0].line_end, 3);
+    assert_accounting(&c);
+    capture_free(&c);
+
+    /* a body on one line (re-serialized) has a bug_type too: still a body */
+    run_reader_str(&te_reader_crash_ips,
+                   "{\"bug_type\":\"309\",\"name\":\"X\"}\n"
+                   "{\"bug_type\":\"309\",\"procName\":\"X\",\"pid\":5,"
+                   "\"termination\":{\"namespace\":\"CODESIGNING\",\"code\":2}}\n",
+                   &c);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.events[1].message,
+                        "Termination Reason:    Namespace CODESIGNING, Code 2");
+    assert_int_equal(c.events[1].line, 1);
+    assert_int_equal(c.events[1].line_end, 2);
+    assert_int_equal(c.n_warnings, 0);
     assert_accounting(&c);
     capture_free(&c);
 
@@ -103,7 +119,8 @@ static void test_flags_and_termination_forms(void **state)
     assert_non_null(must_find(&c, "Termination Reason:    Namespace DYLD, Code 1 Library missing"));
     assert_non_null(
         must_find(&c, "Termination Details:   (terminated at launch; ignore backtrace)"));
-    assert_non_null(must_find(&c, "Termination Reasons:   Library not loaded: @rpath/X.framework/X"));
+    assert_non_null(
+        must_find(&c, "Termination Reasons:   Library not loaded: @rpath/X.framework/X"));
     assert_non_null(must_find(&c, "Termination Reasons:   Reason: tried: '/a/X' (mapping process"));
     assert_non_null(must_find(&c, "Application Specific Information: abort() called"));
     assert_non_null(must_find(&c, "Code Signing Flags:    0x00000000"));
@@ -123,7 +140,8 @@ static void test_other_bug_type_skipped(void **state)
     assert_int_equal(c.summary.lines_meta, 4);
     assert_int_equal(c.summary.lines_in_events, 2);
     const captured_event *e = must_find(&c, "Termination Reason:");
-    assert_string_equal(e->message, "Termination Reason:    Namespace CODESIGNING, Code 2 Invalid Page");
+    assert_string_equal(e->message,
+                        "Termination Reason:    Namespace CODESIGNING, Code 2 Invalid Page");
     assert_int_equal(e->line, 5);
     assert_int_equal(e->line_end, 6);
     assert_string_equal(extra_of(e, "bundle_id"), "org.example.tool"); /* from the header */
@@ -148,7 +166,8 @@ static void test_truncated_body(void **state)
     assert_int_equal(e->pid, 901);
     assert_int_equal(e->line, 1);
     assert_int_equal(e->line_end, 11);
-    assert_string_equal(must_find(&c, "Notes:")->message, "Notes:                 Translocated Process");
+    assert_string_equal(must_find(&c, "Notes:")->message,
+                        "Notes:                 Translocated Process");
     assert_int_equal(find_event(&c, "Thread"), -1); /* the broken member is left out */
     assert_int_equal(c.summary.lines_in_events, 11);
     assert_accounting(&c);
@@ -171,8 +190,9 @@ static void test_fragments(void **state)
     assert_int_equal(c.n, 2);
     assert_string_equal(c.events[0].message,
                         "Exception Type:        EXC_CRASH (SIGKILL (Code Signature Invalid))");
-    assert_string_equal(c.events[1].message,
-                        "Termination Reason:    Namespace CODESIGNING, Launch Constraint Violation");
+    assert_string_equal(
+        c.events[1].message,
+        "Termination Reason:    Namespace CODESIGNING, Launch Constraint Violation");
     assert_int_equal(c.events[1].line, 1);
     assert_int_equal(c.events[1].line_end, 4);
     assert_false(c.events[1].has_time);
@@ -185,7 +205,8 @@ static void test_fragments(void **state)
     assert_string_equal(e->message, "Code Signing Flags:    0x01000000 (CS_KILLED)");
     assert_string_equal(e->process, "AyuGram");
     assert_string_equal(extra_of(e, "bundle_id"), "one.ayugram.AyuGramDesktop");
-    assert_string_equal(extra_of(e, "path"), "/Users/USER/Desktop/AyuGram.app/Contents/MacOS/AyuGram");
+    assert_string_equal(extra_of(e, "path"),
+                        "/Users/USER/Desktop/AyuGram.app/Contents/MacOS/AyuGram");
     assert_true(e->has_time); /* procLaunch when there is no captureTime */
     assert_int_equal(e->time_us, civil_us(2026, 1, 30, 19, 30, 22, 372400, 660));
     assert_non_null(must_find(&c, "Code Signing Trust Level: 4294967295"));
@@ -219,8 +240,10 @@ static void test_limits_and_garbage(void **state)
     char deep[1024];
     size_t n = 0;
     n += (size_t)snprintf(deep + n, sizeof deep - n, "{\"procName\":\"X\",\"a\":");
-    for (unsigned i = 0; i < TE_MAX_JSON_DEPTH + 5; i++) deep[n++] = '[';
-    for (unsigned i = 0; i < TE_MAX_JSON_DEPTH + 5; i++) deep[n++] = ']';
+    for (unsigned i = 0; i < TE_MAX_JSON_DEPTH + 5; i++)
+        deep[n++] = '[';
+    for (unsigned i = 0; i < TE_MAX_JSON_DEPTH + 5; i++)
+        deep[n++] = ']';
     n += (size_t)snprintf(deep + n, sizeof deep - n, "}\nafter\n");
     run_reader(&te_reader_crash_ips, deep, n, &c);
     assert_int_equal(c.summary.records_skipped, 1);
@@ -241,7 +264,8 @@ static void test_limits_and_garbage(void **state)
         at += 1000;
         at += (size_t)snprintf(big + at, cap - at, "\",\n");
     }
-    at += (size_t)snprintf(big + at, cap - at, "  \"procName\" : \"Big\"\n}\n{\"procName\":\"Next\"}\n");
+    at += (size_t)snprintf(big + at, cap - at,
+                           "  \"procName\" : \"Big\"\n}\n{\"procName\":\"Next\"}\n");
     run_reader(&te_reader_crash_ips, big, at, &c);
     free(big);
     assert_int_equal(c.summary.records_skipped, 1);
@@ -286,23 +310,28 @@ static void test_sniff(void **state)
         char why[192];
         text = load_fixture(fragments[i], &len);
         const char *name = detected_format(text, len, why, sizeof why);
-        if (strcmp(name, "crash-ips") != 0) fail_msg("%s detected as %s (%s)", fragments[i], name, why);
+        if (strcmp(name, "crash-ips") != 0)
+            fail_msg("%s detected as %s (%s)", fragments[i], name, why);
         free(text);
     }
     assert_int_equal(sniff_score(&te_reader_crash_ips,
                                  "2024-01-10 14:36:03.306061-0800 0x1 Default 0x0 0 0 kernel: x\n"),
                      0);
-    assert_int_equal(sniff_score(&te_reader_crash_ips, "{\"jobId\": \"x\", \"status\": \"Invalid\"}\n"),
-                     0);
+    assert_int_equal(
+        sniff_score(&te_reader_crash_ips, "{\"jobId\": \"x\", \"status\": \"Invalid\"}\n"), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_report),      cmocka_unit_test(test_flags_and_termination_forms),
-        cmocka_unit_test(test_other_bug_type_skipped), cmocka_unit_test(test_truncated_body),
-        cmocka_unit_test(test_fragments),        cmocka_unit_test(test_mixed_with_shell),
-        cmocka_unit_test(test_limits_and_garbage), cmocka_unit_test(test_sniff),
+        cmocka_unit_test(test_full_report),
+        cmocka_unit_test(test_flags_and_termination_forms),
+        cmocka_unit_test(test_other_bug_type_skipped),
+        cmocka_unit_test(test_truncated_body),
+        cmocka_unit_test(test_fragments),
+        cmocka_unit_test(test_mixed_with_shell),
+        cmocka_unit_test(test_limits_and_garbage),
+        cmocka_unit_test(test_sniff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,7 +32,8 @@ static void test_legacy_report(void **state)
     const captured_event *e = must_find(&c, "Exception Type:");
     assert_string_equal(e->message, "Exception Type:        EXC_CRASH (Code Signature Invalid)");
     assert_int_equal(e->line, 22);
-    assert_string_equal(c.events[c.n - 1].message, "Termination Reason:    Namespace CODESIGNING, Code 0x1");
+    assert_string_equal(c.events[c.n - 1].message,
+                        "Termination Reason:    Namespace CODESIGNING, Code 0x1");
     assert_accounting(&c);
     capture_free(&c);
 }
@@ -43,23 +44,26 @@ static void test_translated_report(void **state)
     capture c;
     run_fixture(&te_reader_crash_text, "crash_translated_067.txt", &c);
     const captured_event *e = must_find(&c, "Termination Reason:");
-    assert_string_equal(e->message, "Termination Reason: CODESIGNING 1"); /* trailing space trimmed */
+    assert_string_equal(e->message,
+                        "Termination Reason: CODESIGNING 1"); /* trailing space trimmed */
     assert_string_equal(e->process, "Glance");
     assert_int_equal(e->pid, 24942);
     assert_string_equal(extra_of(e, "parent"), "launchd");
     assert_int_equal(e->time_us, civil_us(2021, 10, 27, 15, 24, 9, 124800, 120));
     e = must_find(&c, "0 ");
-    assert_string_equal(e->message, "0                                 \t       0x11c99aac0 _dyld_start + 0");
+    assert_string_equal(e->message,
+                        "0                                 \t       0x11c99aac0 _dyld_start + 0");
     assert_string_equal(e->type, "crash");
     assert_string_equal(must_find(&c, "Translated Report")->type, "crash");
     assert_accounting(&c);
     capture_free(&c);
 
     /* the JSON full report after the banner is the same report: meta */
-    run_reader_str(&te_reader_crash_text,
-                   "Process:             A [1]\nException Type:  EXC_CRASH (SIGKILL)\n\n"
-                   "-----------\nFull Report\n-----------\n\n{\"app_name\":\"A\"}\n{\n\"x\": 1\n}\n",
-                   &c);
+    run_reader_str(
+        &te_reader_crash_text,
+        "Process:             A [1]\nException Type:  EXC_CRASH (SIGKILL)\n\n"
+        "-----------\nFull Report\n-----------\n\n{\"app_name\":\"A\"}\n{\n\"x\": 1\n}\n",
+        &c);
     assert_int_equal(c.n, 3);
     assert_string_equal(c.events[2].message, "-----------");
     assert_int_equal(c.summary.lines_meta, 8);
@@ -90,8 +94,9 @@ static void test_lines_around_reports(void **state)
     e = &c.events[0];
     assert_string_equal(e->process, "sandboxd");
     assert_string_equal(e->type, "Error");
-    assert_string_equal(e->message,
-                        "Sandbox: Code - Insiders Helper (GPU)(2330) deny(1) mach-lookup com.apple.tccd.system");
+    assert_string_equal(
+        e->message,
+        "Sandbox: Code - Insiders Helper (GPU)(2330) deny(1) mach-lookup com.apple.tccd.system");
     assert_false(e->has_date);
     e = must_find(&c, "Path:");
     assert_string_equal(e->process, "Code - Insiders Helper (GPU)");
@@ -182,7 +187,8 @@ static void test_limits_and_garbage(void **state)
     assert_non_null(big);
     size_t at = (size_t)snprintf(big, cap, "Process:   Long [5]\nThread 0 Crashed:\n");
     for (size_t i = 0; i < lines; i++)
-        at += (size_t)snprintf(big + at, cap - at, "%zu   libfoo.dylib   0x1 foo + %zu\n", i % 999, i);
+        at += (size_t)snprintf(big + at, cap - at, "%zu   libfoo.dylib   0x1 foo + %zu\n", i % 999,
+                               i);
     at += (size_t)snprintf(big + at, cap - at, "Date/Time: 2020-01-01 00:00:00.000 +0000\n");
     run_reader(&te_reader_crash_text, big, at, &c);
     free(big);
@@ -201,7 +207,8 @@ static void test_limits_and_garbage(void **state)
     run_reader(&te_reader_crash_text, junk, sizeof junk, &c);
     assert_accounting(&c);
     capture_free(&c);
-    run_reader_str(&te_reader_crash_text, "Process: [\nProcess: x []\nPath:\nThread 9\n0 \n\t\n", &c);
+    run_reader_str(&te_reader_crash_text, "Process: [\nProcess: x []\nPath:\nThread 9\n0 \n\t\n",
+                   &c);
     assert_accounting(&c);
     capture_free(&c);
 }
@@ -209,16 +216,17 @@ static void test_limits_and_garbage(void **state)
 static void test_sniff(void **state)
 {
     (void)state;
-    static const char *const fixtures[] = {"crash_legacy_004.txt",   "crash_translated_067.txt",
-                                           "crash_prose_041.txt",    "crash_console_062.txt",
-                                           "crash_dyld_083.txt",     "crash_fragment_128.txt",
-                                           "crash_frames_043.txt",   "crash_two_reports.txt"};
+    static const char *const fixtures[] = {"crash_legacy_004.txt", "crash_translated_067.txt",
+                                           "crash_prose_041.txt",  "crash_console_062.txt",
+                                           "crash_dyld_083.txt",   "crash_fragment_128.txt",
+                                           "crash_frames_043.txt", "crash_two_reports.txt"};
     for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
         size_t len;
         char why[192];
         char *text = load_fixture(fixtures[i], &len);
         const char *name = detected_format(text, len, why, sizeof why);
-        if (strcmp(name, "crash-text") != 0) fail_msg("%s detected as %s (%s)", fixtures[i], name, why);
+        if (strcmp(name, "crash-text") != 0)
+            fail_msg("%s detected as %s (%s)", fixtures[i], name, why);
         free(text);
     }
     assert_int_equal(sniff_score(&te_reader_crash_text,
@@ -238,9 +246,12 @@ static void test_sniff(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_legacy_report),     cmocka_unit_test(test_translated_report),
-        cmocka_unit_test(test_lines_around_reports), cmocka_unit_test(test_two_reports),
-        cmocka_unit_test(test_dyld_block_and_frames), cmocka_unit_test(test_limits_and_garbage),
+        cmocka_unit_test(test_legacy_report),
+        cmocka_unit_test(test_translated_report),
+        cmocka_unit_test(test_lines_around_reports),
+        cmocka_unit_test(test_two_reports),
+        cmocka_unit_test(test_dyld_block_and_frames),
+        cmocka_unit_test(test_limits_and_garbage),
         cmocka_unit_test(test_sniff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,12 +26,13 @@ static void test_plain_log(void **state)
     assert_string_equal(c.events[1].message,
                         "issue: severity: error, path: gon.zip/foo, message: The binary is not "
                         "signed., architecture: x86_64");
-    assert_string_equal(c.events[2].message,
-                        "issue: severity: error, path: gon.zip/foo, message: The signature does not "
-                        "include a secure timestamp., architecture: x86_64, docUrl: "
-                        "https://developer.apple.com/documentation/security/"
-                        "notarizing_macos_software_before_distribution/"
-                        "resolving_common_notarization_issues#3087733");
+    assert_string_equal(
+        c.events[2].message,
+        "issue: severity: error, path: gon.zip/foo, message: The signature does not "
+        "include a secure timestamp., architecture: x86_64, docUrl: "
+        "https://developer.apple.com/documentation/security/"
+        "notarizing_macos_software_before_distribution/"
+        "resolving_common_notarization_issues#3087733");
     assert_string_equal(extra_of(&c.events[1], "issue_path"), "gon.zip/foo");
     assert_null(extra_of(&c.events[1], "path")); /* not the executable's path */
     assert_int_equal(c.summary.lines_in_events, 29);
@@ -47,8 +48,10 @@ static void test_prefixed_and_rcodesign(void **state)
     /* "Diagnostics from notarytool log: {" */
     run_fixture(&te_reader_notarytool, "notary_prefixed_023.txt", &c);
     assert_int_equal(c.n, 2);
-    assert_non_null(strstr(c.events[0].message, "status: Invalid, statusSummary: Archive contains"));
-    assert_non_null(strstr(c.events[1].message, "message: The signature of the binary is invalid."));
+    assert_non_null(
+        strstr(c.events[0].message, "status: Invalid, statusSummary: Archive contains"));
+    assert_non_null(
+        strstr(c.events[1].message, "message: The signature of the binary is invalid."));
     assert_non_null(strstr(c.events[1].message, "architecture: arm64, docUrl: https://"));
     assert_int_equal(c.events[0].time_us, civil_us(2026, 4, 9, 17, 18, 59, 348000, 0));
     assert_accounting(&c);
@@ -57,7 +60,8 @@ static void test_prefixed_and_rcodesign(void **state)
     /* a whole log printed by rcodesign, with its status lines around */
     run_fixture(&te_reader_notarytool, "notary_rcodesign_full.txt", &c);
     assert_int_equal(c.n, 4);
-    assert_string_equal(c.events[0].message, "Submission ID received: 5d3e1c22-aaaa-bbbb-cccc-1234567890ab");
+    assert_string_equal(c.events[0].message,
+                        "Submission ID received: 5d3e1c22-aaaa-bbbb-cccc-1234567890ab");
     assert_string_equal(c.events[2].message,
                         "status: Accepted, statusSummary: Ready for distribution, statusCode: 0, "
                         "jobId: 5d3e1c22-aaaa-bbbb-cccc-1234567890ab, archiveFilename: App.zip");
@@ -71,12 +75,18 @@ static void test_prefixed_and_rcodesign(void **state)
     /* rcodesign output cut inside the issues: read line by line */
     run_fixture(&te_reader_notarytool, "notary_rcodesign_025.txt", &c);
     assert_non_null(strstr(c.warnings, "incomplete"));
-    const captured_event *e = must_find(&c, "issue: severity: error, path: Notesnook.app.zip/Notesnook.app/Contents/MacOS/Notesnook, message: The signature of the binary is invalid.");
+    const captured_event *e = must_find(
+        &c,
+        "issue: severity: error, path: Notesnook.app.zip/Notesnook.app/Contents/MacOS/Notesnook, "
+        "message: The signature of the binary is invalid.");
     assert_string_equal(e->message,
                         "issue: severity: error, path: "
                         "Notesnook.app.zip/Notesnook.app/Contents/MacOS/Notesnook, message: The "
                         "signature of the binary is invalid., architecture: x86_64");
-    assert_non_null(must_find(&c, "issue: severity: error, path: Notesnook.app.zip/Notesnook.app/Contents/MacOS/Notesnook, message: The signature does not include a secure timestamp."));
+    assert_non_null(must_find(
+        &c,
+        "issue: severity: error, path: Notesnook.app.zip/Notesnook.app/Contents/MacOS/Notesnook, "
+        "message: The signature does not include a secure timestamp."));
     assert_non_null(must_find(&c, "archiveFilename: Notesnook.app.zip"));
     assert_string_equal(c.events[0].message, "poll state after 21s: InProgress");
     assert_accounting(&c);
@@ -93,19 +103,20 @@ static void test_fragment_and_submit(void **state)
     assert_string_equal(c.events[0].message,
                         "issue: message: The binary is not signed with a valid Developer ID "
                         "certificate., architecture: x86_64");
-    assert_string_equal(c.events[3].message,
-                        "issue: severity: error, path: "
-                        "Sukoh.zip/Sukoh.app/Contents/Frameworks/Mantle.framework/Versions/A/Mantle, "
-                        "message: The signature does not include a secure timestamp., "
-                        "architecture: x86_64");
+    assert_string_equal(
+        c.events[3].message,
+        "issue: severity: error, path: "
+        "Sukoh.zip/Sukoh.app/Contents/Frameworks/Mantle.framework/Versions/A/Mantle, "
+        "message: The signature does not include a secure timestamp., "
+        "architecture: x86_64");
     assert_accounting(&c);
     capture_free(&c);
 
     run_fixture(&te_reader_notarytool, "notary_submit.json", &c);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.events[0].message,
-                        "status: Invalid, jobId: 2efe2717-52ef-43a5-96dc-0797e4ca1041, message: "
-                        "Processing complete");
+                        "status: Invalid, statusSummary: Processing complete, jobId: "
+                        "2efe2717-52ef-43a5-96dc-0797e4ca1041");
     assert_false(c.events[0].has_time);
     assert_accounting(&c);
     capture_free(&c);
@@ -117,8 +128,10 @@ static void test_limits_and_garbage(void **state)
     capture c;
     char deep[512];
     size_t n = (size_t)snprintf(deep, sizeof deep, "{\"jobId\": \"x\", \"a\": ");
-    for (unsigned i = 0; i < TE_MAX_JSON_DEPTH + 1; i++) deep[n++] = '[';
-    for (unsigned i = 0; i < TE_MAX_JSON_DEPTH + 1; i++) deep[n++] = ']';
+    for (unsigned i = 0; i < TE_MAX_JSON_DEPTH + 1; i++)
+        deep[n++] = '[';
+    for (unsigned i = 0; i < TE_MAX_JSON_DEPTH + 1; i++)
+        deep[n++] = ']';
     n += (size_t)snprintf(deep + n, sizeof deep - n, "}\n");
     run_reader(&te_reader_notarytool, deep, n, &c);
     assert_int_equal(c.n, 0);
@@ -145,7 +158,7 @@ static void test_limits_and_garbage(void **state)
 static void test_sniff(void **state)
 {
     (void)state;
-    static const char *const fixtures[] = {"notary_plain.json",       "notary_prefixed_023.txt",
+    static const char *const fixtures[] = {"notary_plain.json",        "notary_prefixed_023.txt",
                                            "notary_rcodesign_025.txt", "notary_rcodesign_full.txt",
                                            "notary_issues_026.txt",    "notary_submit.json"};
     for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
@@ -153,12 +166,14 @@ static void test_sniff(void **state)
         char why[192];
         char *text = load_fixture(fixtures[i], &len);
         const char *name = detected_format(text, len, why, sizeof why);
-        if (strcmp(name, "notarytool") != 0) fail_msg("%s detected as %s (%s)", fixtures[i], name, why);
+        if (strcmp(name, "notarytool") != 0)
+            fail_msg("%s detected as %s (%s)", fixtures[i], name, why);
         free(text);
     }
-    assert_int_equal(sniff_score(&te_reader_notarytool,
-                                 "{\"bug_type\":\"309\",\"app_name\":\"x\"}\n{\"procName\":\"x\"}\n"),
-                     0);
+    assert_int_equal(
+        sniff_score(&te_reader_notarytool,
+                    "{\"bug_type\":\"309\",\"app_name\":\"x\"}\n{\"procName\":\"x\"}\n"),
+        0);
 }
 
 int main(void)

@@ -16,7 +16,8 @@ static void test_prompts(void **state)
     e = &c.events[1];
     assert_string_equal(e->type, "tool");
     assert_string_equal(e->process, "codesign");
-    assert_string_equal(e->message, "/Applications/Example.app: a sealed resource is missing or invalid");
+    assert_string_equal(e->message,
+                        "/Applications/Example.app: a sealed resource is missing or invalid");
     assert_string_equal(extra_of(e, "tool"), "codesign");
     assert_string_equal(c.events[2].process, "codesign");
     /* ❯ prompt, xcrun runs stapler */
@@ -36,7 +37,8 @@ static void test_prompts(void **state)
     assert_string_equal(extra_of(e, "pid"), "5123");
     assert_int_equal(e->line, 8);
     assert_int_equal(e->line_end, 10);
-    assert_true(strncmp(e->message, "dyld[5123]: Library not loaded: @rpath/Sparkle.framework", 56) == 0);
+    assert_true(
+        strncmp(e->message, "dyld[5123]: Library not loaded: @rpath/Sparkle.framework", 56) == 0);
     assert_non_null(strstr(e->message, "\n  Referenced from: <4C4C44F1"));
     assert_non_null(strstr(e->message, "\n  Reason: tried: '"));
     assert_non_null(strstr(e->message, "have different Team IDs)"));
@@ -47,7 +49,8 @@ static void test_prompts(void **state)
     e = &c.events[9];
     assert_string_equal(e->type, "command");
     assert_string_equal(e->process, "spctl");
-    assert_string_equal(e->message, "sudo spctl --assess --type execute -vv /Applications/Example.app");
+    assert_string_equal(e->message,
+                        "sudo spctl --assess --type execute -vv /Applications/Example.app");
     assert_string_equal(c.events[10].message, "/Applications/Example.app: rejected");
     assert_string_equal(c.events[11].message, "source=Unnotarized Developer ID");
     assert_string_equal(c.events[12].process, "spctl");
@@ -63,7 +66,8 @@ static void test_corpus_shapes(void **state)
     run_fixture(&te_reader_tool_output, "tool_codesign_016.txt", &c);
     assert_int_equal(c.n, 4);
     assert_string_equal(c.events[0].message, "codesign -v -vvv --strict --deep \"Munged.app\"");
-    assert_string_equal(c.events[3].message, "file modified: …/Munged.app/Contents/Resources/names/Morgan.txt");
+    assert_string_equal(c.events[3].message,
+                        "file modified: …/Munged.app/Contents/Resources/names/Morgan.txt");
     assert_string_equal(c.events[3].process, "codesign");
     assert_accounting(&c);
     capture_free(&c);
@@ -83,7 +87,8 @@ static void test_corpus_shapes(void **state)
     /* syspolicy_check: indented lines continue the "Codesign Error" event */
     run_fixture(&te_reader_tool_output, "tool_syspolicy_090.txt", &c);
     assert_string_equal(c.events[0].process, "syspolicy_check");
-    assert_string_equal(c.events[0].message, "sudo syspolicy_check distribution /Applications/Santa.app");
+    assert_string_equal(c.events[0].message,
+                        "sudo syspolicy_check distribution /Applications/Santa.app");
     e = must_find(&c, "Codesign Error");
     assert_string_equal(e->process, "syspolicy_check");
     assert_non_null(strstr(e->message, "\n    Full Error: Gatekeeper rejected this file."));
@@ -136,21 +141,23 @@ static void test_wording_and_prefixes(void **state)
 {
     (void)state;
     capture c;
-    run_reader_str(&te_reader_tool_output,
-                   "rejected (the code is valid but does not seem to be an app)\n"
-                   "origin=Developer ID Application: X\n"
-                   "kernel: AMFI: code signature validation failed.\n"
-                   "taskgated-helper[77]: x: Unsatisfied entitlements: y\n"
-                   "Warning: binary contains an invalid entitlements blob. The OS will ignore these "
-                   "entitlements.\n",
-                   &c);
+    run_reader_str(
+        &te_reader_tool_output,
+        "rejected (the code is valid but does not seem to be an app)\n"
+        "origin=Developer ID Application: X\n"
+        "kernel: AMFI: code signature validation failed.\n"
+        "taskgated-helper[77]: x: Unsatisfied entitlements: y\n"
+        "Warning: binary contains an invalid entitlements blob. The OS will ignore these "
+        "entitlements.\n",
+        &c);
     assert_int_equal(c.n, 5);
     assert_string_equal(c.events[0].process, "spctl");
     assert_string_equal(c.events[1].process, "spctl");
     assert_string_equal(c.events[2].process, "kernel");
-    assert_string_equal(c.events[2].message, "kernel: AMFI: code signature validation failed.");
+    assert_string_equal(c.events[2].message, "AMFI: code signature validation failed.");
     assert_string_equal(c.events[3].process, "taskgated-helper");
     assert_int_equal(c.events[3].pid, 77);
+    assert_string_equal(c.events[3].message, "x: Unsatisfied entitlements: y");
     assert_string_equal(c.events[4].process, "codesign");
     assert_accounting(&c);
     capture_free(&c);
@@ -160,7 +167,8 @@ static void test_wording_and_prefixes(void **state)
                    "Upload progress: 100.00% (116 MB of 116 MB)\nIt costs 5$ a month\n"
                    "codesign is failing for me\n",
                    &c);
-    for (size_t i = 0; i < c.n; i++) assert_string_equal(c.events[i].type, "tool");
+    for (size_t i = 0; i < c.n; i++)
+        assert_string_equal(c.events[i].type, "tool");
     assert_accounting(&c);
     capture_free(&c);
 
@@ -182,15 +190,16 @@ static void test_sniff(void **state)
 {
     (void)state;
     static const char *const fixtures[] = {
-        "tool_codesign_016.txt", "tool_killed_032.txt", "tool_shell_105.txt", "tool_dyld_010.txt",
-        "tool_syspolicy_090.txt", "tool_spctl_125.txt", "tool_quoted_027.txt", "tool_prompts.txt",
+        "tool_codesign_016.txt",  "tool_killed_032.txt", "tool_shell_105.txt",  "tool_dyld_010.txt",
+        "tool_syspolicy_090.txt", "tool_spctl_125.txt",  "tool_quoted_027.txt", "tool_prompts.txt",
     };
     for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
         size_t len;
         char why[192];
         char *text = load_fixture(fixtures[i], &len);
         const char *name = detected_format(text, len, why, sizeof why);
-        if (strcmp(name, "tool-output") != 0) fail_msg("%s detected as %s (%s)", fixtures[i], name, why);
+        if (strcmp(name, "tool-output") != 0)
+            fail_msg("%s detected as %s (%s)", fixtures[i], name, why);
         free(text);
     }
     /* prose with one tool line is left to the loose reader */

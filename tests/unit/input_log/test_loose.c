@@ -268,9 +268,13 @@ static void test_crash_lines_prompts_and_tools(void **state)
         "implemented\n"
         "Password:\n"
         "com.apple.provenance:\n"
-        "node-webkit Help(21572) deny forbidden-sandbox-reinit\n";
+        "node-webkit Help(21572) deny forbidden-sandbox-reinit\n"
+        "Killed: 9\n"
+        "KnightTouchBar2000.app: CSSMERR_TP_CERT_REVOKED\n"
+        "> _code signature in <...> not valid for use in process_\n"
+        "2022-04-07 20:11:44 : ERROR : theunarchiver : Gatekeeper check rejected.\n";
     collector *c = run(text);
-    assert_int_equal(c->n, 21);
+    assert_int_equal(c->n, 25);
     expect(&c->ev[0], "", -1, "Process:               Privileges [35360]");
     expect(&c->ev[1], "", -1, "Exception Type:        EXC_CRASH (SIGKILL (Code Signature Invalid))");
     expect(&c->ev[2], "", -1,
@@ -309,6 +313,11 @@ static void test_crash_lines_prompts_and_tools(void **state)
     expect(&c->ev[18], "", -1, "Password:");
     expect(&c->ev[19], "", -1, "com.apple.provenance:");
     expect(&c->ev[20], "", -1, "node-webkit Help(21572) deny forbidden-sandbox-reinit");
+    expect(&c->ev[21], "", -1, "Killed: 9");
+    expect(&c->ev[22], "", -1, "KnightTouchBar2000.app: CSSMERR_TP_CERT_REVOKED");
+    expect(&c->ev[23], "", -1, "code signature in <...> not valid for use in process");
+    expect(&c->ev[24], "", -1, "ERROR : theunarchiver : Gatekeeper check rejected.");
+    assert_true(c->ev[24].has_time && c->ev[24].has_date);
     collect_free(c);
 }
 

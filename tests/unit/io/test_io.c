@@ -862,6 +862,70 @@ static void test_directory_with_archives(void **state)
     free(gz);
 }
 
+/* TE_MAX_DIR_DEPTH: deeper directories are noted and skipped. */
+static void test_directory_depth(void **state)
+{
+    (void)state;
+    char rel[512] = "deep";
+    make_dir(rel);
+    write_file("deep/top.log", "top\n", 4);
+    for (unsigned i = 1; i <= TE_MAX_DIR_DEPTH + 2; i++) {
+        size_t n = strlen(rel);
+        snprintf(rel + n, sizeof rel - n, "/d");
+        make_dir(rel);
+        if (i == TE_MAX_DIR_DEPTH) {
+            char file[560];
+            snprintf(file, sizeof file, "%s/at-limit.log", rel);
+            write_file(file, "ok\n", 3);
+        }
+    }
+    char root[512];
+    path_in(root, sizeof root, "deep");
+    rec *r = rec_new();
+    te_error err = {0};
+    assert_int_equal(read_path(r, root, NULL, &err), TE_OK);
+    assert_int_equal(r->n_streams, 2); /* top.log and the file at the limit */
+    assert_non_null(strstr(r->streams[0].name, "at-limit.log"));
+    assert_true(rec_warned(r, "nested too deep", NULL));
+    assert_int_equal(r->summary.members_skipped, 1);
+    rec_free(r);
+}
+
+/* bzip2 and xz through libarchive, when this build has them. */
+static void test_bzip2_xz(void **state)
+{
+    (void)state;
+    const char *log = "compressed with bzip2 or xz\n";
+    for (int k = 0; k < 2; k++) {
+        char path[512];
+        path_in(path, sizeof path, k ? "x.log.xz" : "x.log.bz2");
+        struct archive *a = archive_write_new();
+        int rc = k ? archive_write_add_filter_xz(a) : archive_write_add_filter_bzip2(a);
+        if (rc != ARCHIVE_OK) { /* not in this libarchive build */
+            archive_write_free(a);
+            continue;
+        }
+        archive_write_set_format_raw(a);
+        assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, "data");
+        archive_entry_set_filetype(e, AE_IFREG);
+        assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+        archive_write_data(a, log, strlen(log));
+        archive_entry_free(e);
+        archive_write_close(a);
+        archive_write_free(a);
+        rec *r = rec_new();
+        te_error err = {0};
+        assert_int_equal(read_path(r, path, NULL, &err), TE_OK);
+        assert_int_equal(r->n_streams, 1);
+        assert_string_equal(r->streams[0].name, path);
+        assert_int_equal(r->streams[0].len, strlen(log));
+        assert_memory_equal(r->streams[0].data, log, strlen(log));
+        rec_free(r);
+    }
+}
+
 /* TE_MAX_ARCHIVE_MEMBERS: the rest of the archive is skipped, with a warning. */
 static void test_member_limit(void **state)
 {
@@ -1306,6 +1370,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_zip_and_plain_tar, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_hostile_member_names, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_directory_with_archives, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_directory_depth, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_bzip2_xz, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_member_limit, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_damaged_inputs, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_gzip_bomb, setup_tmp, teardown_tmp),

@@ -1,5 +1,5 @@
 /* Literal prefilter tests: what is derived from regex sources, and the
- * Aho-Corasick scanner against a naive search. */
+ * scanner against a naive search. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +39,8 @@ static void check_derive(const char *regex, bool want_icase, const char *const *
     if (ok) assert_int_equal(icase, want_icase);
     te_arena_free(&arena);
 }
+
+static bool naive_contains(const char *text, size_t len, te_str needle, bool icase);
 
 #define LITS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NONE NULL
@@ -121,6 +123,92 @@ static void test_icase(void **state)
     check_derive("(?x) foo bar", false, NONE); /* extended mode: not modelled */
 }
 
+/* Soundness: for random regexes, every subject PCRE2 matches contains one
+ * of the derived literals (else the gate would hide a real match). */
+#ifndef SOUND_ROUNDS
+#define SOUND_ROUNDS 3000
+#define SOUND_SEED 99
+#endif
+static uint32_t sound_rng = SOUND_SEED;
+static uint32_t srand32(void)
+{
+    sound_rng = sound_rng * 1664525u + 1013904223u;
+    return sound_rng >> 8;
+}
+
+static void random_regex(char *out, size_t cap, size_t *len, int depth)
+{
+    static const char *const atoms[] = {"a",   "b",   "ab",  "ba",   "\\.", ".",   "[ab]", "\\d",
+                                        "aab", "bba", "abab", "\\x61", "\\Qa.\\E", "^", "$",
+                                        "\\b", "(?=a)", "(?!b)", "(?#x(y)"};
+    static const char *const quants[] = {"", "", "", "?", "*", "+", "{2}", "{0,2}", "{1,}", "+?",
+                                         "*+"};
+    int n = 1 + (int)(srand32() % 5);
+    for (int i = 0; i < n && *len + 40 < cap; i++) {
+        uint32_t kind = srand32() % 10;
+        if (kind < 2 && depth < 3) {
+            const char *open = (srand32() % 2) ? "(" : "(?:";
+            *len += (size_t)snprintf(out + *len, cap - *len, "%s", open);
+            random_regex(out, cap, len, depth + 1);
+            if (srand32() % 3 == 0) {
+                out[(*len)++] = '|';
+                random_regex(out, cap, len, depth + 1);
+            }
+            out[(*len)++] = ')';
+        } else {
+            const char *atom = atoms[srand32() % (sizeof atoms / sizeof *atoms)];
+            *len += (size_t)snprintf(out + *len, cap - *len, "%s", atom);
+        }
+        const char *q = quants[srand32() % (sizeof quants / sizeof *quants)];
+        *len += (size_t)snprintf(out + *len, cap - *len, "%s", q);
+        if (depth == 0 && srand32() % 8 == 0) out[(*len)++] = '|';
+    }
+    out[*len] = '\0';
+}
+
+static void test_derivation_is_sound(void **state)
+{
+    (void)state;
+    size_t checked = 0, derived_count = 0;
+    pcre2_match_data *md = pcre2_match_data_create(16, NULL);
+    for (int r = 0; r < SOUND_ROUNDS; r++) {
+        char regex[512];
+        size_t len = 0;
+        if (srand32() % 5 == 0) len = (size_t)snprintf(regex, sizeof regex, "(?i)");
+        random_regex(regex, sizeof regex, &len, 0);
+        int code_err;
+        PCRE2_SIZE offset;
+        pcre2_code *code = pcre2_compile((PCRE2_SPTR)regex, len, PCRE2_NEVER_UTF, &code_err,
+                                         &offset, NULL);
+        if (!code) continue;
+        te_arena arena = {0};
+        te_str *lits;
+        size_t n;
+        bool icase;
+        if (te_literals_derive(regex, len, &arena, &lits, &n, &icase)) {
+            derived_count++;
+            for (int t = 0; t < 300; t++) {
+                char subject[16];
+                size_t slen = srand32() % sizeof subject;
+                for (size_t k = 0; k < slen; k++) subject[k] = "abAB.1 "[srand32() % 7];
+                if (pcre2_match(code, (PCRE2_SPTR)subject, slen, 0, 0, md, NULL) < 0) continue;
+                checked++;
+                bool found = false;
+                for (size_t i = 0; i < n && !found; i++)
+                    found = naive_contains(subject, slen, lits[i], icase);
+                if (!found) fprintf(stderr, "regex %s matched '%.*s' without its literal '%.*s'\n",
+                                    regex, (int)slen, subject, (int)lits[0].len, lits[0].ptr);
+                assert_true(found);
+            }
+        }
+        te_arena_free(&arena);
+        pcre2_code_free(code);
+    }
+    pcre2_match_data_free(md);
+    assert_true(derived_count > 100);
+    assert_true(checked > 1000);
+}
+
 /* ---- scanner ----------------------------------------------------------------- */
 
 static bool naive_contains(const char *text, size_t len, te_str needle, bool icase)
@@ -145,23 +233,27 @@ static void test_scanner_basic(void **state)
     (void)state;
     te_literal_def defs[] = {
         {{"abc", 3}, false, 0}, {{"BCD", 3}, true, 1}, {{"xyz", 3}, false, 2},
-        {{"abcd", 4}, false, 3}, {{"bc", 2}, false, 4},
+        {{"abcd", 4}, false, 3}, {{"bc", 2}, false, 4}, {{"Q", 1}, true, 5},
+        {{"zzz", 3}, false, 2}, /* a second literal of pattern 2 */
     };
-    te_litscan *scan = te_litscan_build(defs, 5);
+    te_litscan *scan = te_litscan_build(defs, 7);
     assert_non_null(scan);
-    uint32_t stamps[5] = {0};
-    te_litscan_run(scan, "zzABCDzz", 8, stamps, 1);
+    uint32_t stamps[6] = {0}, hits[6];
+    size_t n = te_litscan_run(scan, "zzABCDzz", 8, stamps, 1, hits);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 1);
     assert_int_equal(stamps[0], 0);
     assert_int_equal(stamps[1], 1);
-    assert_int_equal(stamps[2], 0);
-    assert_int_equal(stamps[3], 0);
-    assert_int_equal(stamps[4], 0);
-    te_litscan_run(scan, "abcd", 4, stamps, 2);
-    assert_int_equal(stamps[0], 2);
-    assert_int_equal(stamps[1], 2);
-    assert_int_equal(stamps[2], 0);
-    assert_int_equal(stamps[3], 2);
-    assert_int_equal(stamps[4], 2); /* found through a dictionary link */
+    n = te_litscan_run(scan, "abcd q", 6, stamps, 2, hits);
+    assert_int_equal(n, 5); /* each pattern once */
+    for (uint32_t p = 0; p < 6; p++) assert_int_equal(stamps[p] == 2, p != 2);
+    n = te_litscan_run(scan, "xyzzz xyz", 9, stamps, 3, hits);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 2);
+    /* shorter than a gram */
+    assert_int_equal(te_litscan_run(scan, "bc", 2, stamps, 4, hits), 1);
+    assert_int_equal(hits[0], 4);
+    assert_int_equal(te_litscan_run(scan, "", 0, stamps, 5, hits), 0);
     te_litscan_free(scan);
 }
 
@@ -189,20 +281,27 @@ static void cross_check(size_t n_literals, size_t literal_len_max, const char *a
     te_litscan *scan = te_litscan_build(defs, n_literals);
     assert_non_null(scan);
     uint32_t *stamps = calloc(n_patterns, sizeof *stamps);
+    uint32_t *hits = calloc(n_patterns, sizeof *hits);
     bool *want = calloc(n_patterns, sizeof *want);
     char text[200];
     for (uint32_t round = 1; round <= 300; round++) {
         size_t len = rng() % sizeof text;
         for (size_t k = 0; k < len; k++) text[k] = alphabet[rng() % alpha];
         memset(want, 0, n_patterns * sizeof *want);
+        size_t n_want = 0;
         for (size_t i = 0; i < n_literals; i++)
-            if (naive_contains(text, len, defs[i].bytes, defs[i].icase))
+            if (!want[defs[i].pattern_id] && naive_contains(text, len, defs[i].bytes, defs[i].icase)) {
                 want[defs[i].pattern_id] = true;
-        te_litscan_run(scan, text, len, stamps, round);
+                n_want++;
+            }
+        size_t n = te_litscan_run(scan, text, len, stamps, round, hits);
+        assert_int_equal(n, n_want);
+        for (size_t h = 0; h < n; h++) assert_true(want[hits[h]]);
         for (size_t p = 0; p < n_patterns; p++) assert_int_equal(stamps[p] == round, want[p]);
     }
     te_litscan_free(scan);
     free(stamps);
+    free(hits);
     free(want);
     free(defs);
     free(bytes);
@@ -214,12 +313,13 @@ static void test_scanner_against_naive(void **state)
     cross_check(40, 5, "abAB");
     cross_check(200, 8, "abcdeABCDE:/ ");
     cross_check(10, 3, "aA\xff\x01");
+    cross_check(3000, 12, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ");
 }
 
-static void test_scanner_fallback(void **state)
+static void test_scanner_many_literals(void **state)
 {
     (void)state;
-    /* enough literal bytes to exceed TE_MAX_LITERAL_DFA_CELLS: memmem fallback */
+    /* many literals sharing their rarest gram land in one slot: still exact */
     size_t n = 40000;
     te_literal_def *defs = calloc(n, sizeof *defs);
     char *bytes = calloc(n, 32);
@@ -232,12 +332,13 @@ static void test_scanner_fallback(void **state)
     }
     te_litscan *scan = te_litscan_build(defs, n);
     assert_non_null(scan);
-    uint32_t *stamps = calloc(n, sizeof *stamps);
+    uint32_t *stamps = calloc(n, sizeof *stamps), *hits = calloc(n, sizeof *hits);
     const char *text = "xx LIT00042-abcdefghijklmnopqrs lit00043-ABCDEFGHIJKLMNOPQRS lit00045-abc";
-    te_litscan_run(scan, text, strlen(text), stamps, 7);
+    assert_int_equal(te_litscan_run(scan, text, strlen(text), stamps, 7, hits), 2);
     for (size_t i = 0; i < n; i++) assert_int_equal(stamps[i] == 7, i == 42 || i == 43);
     te_litscan_free(scan);
     free(stamps);
+    free(hits);
     free(defs);
     free(bytes);
 }
@@ -251,9 +352,10 @@ int main(void)
         cmocka_unit_test(test_optional_atoms),
         cmocka_unit_test(test_classes),
         cmocka_unit_test(test_icase),
+        cmocka_unit_test(test_derivation_is_sound),
         cmocka_unit_test(test_scanner_basic),
         cmocka_unit_test(test_scanner_against_naive),
-        cmocka_unit_test(test_scanner_fallback),
+        cmocka_unit_test(test_scanner_many_literals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,9 +104,14 @@ static void test_valid_rule(void **state)
     assert_string_equal(impl->names[0].name, "bundle_id");
     assert_string_equal(impl->names[1].name, "entitlements");
 
+    /* the derived literal is longer than the explicit prefilter: the gate
+     * takes it, the prefilter is still checked before the regex */
     const te_pattern *amfid = pattern_named(rule, "amfid_413");
-    assert_true(amfid->impl->literals_explicit);
-    assert_true(te_str_eq_cstr(amfid->impl->literals[0], "Code=-413"));
+    assert_false(amfid->impl->literals_explicit);
+    assert_int_equal(amfid->impl->n_literals, 1);
+    assert_true(te_str_eq_cstr(amfid->impl->literals[0], " not valid: "));
+    assert_int_equal(amfid->impl->n_prefilter, 1);
+    assert_true(te_str_eq_cstr(amfid->impl->prefilter[0], "Code=-413"));
     const te_pattern *kernel = pattern_named(rule, "kernel_bailing");
     assert_int_equal(kernel->role, TE_ROLE_CONTEXT);
     assert_true(te_str_eq_cstr(kernel->impl->literals[0],
@@ -148,7 +153,11 @@ static void test_directory(void **state)
     assert_int_equal(second->info.n_references, 0);
     assert_int_equal(second->patterns[0].impl->predicates[TE_PRED_PROCESS].n, 2);
     assert_int_equal(rules->n_patterns, 2);
-    assert_int_equal(rules->n_any_process, 1);
+    const te_dispatch_entry *kernel = te_dispatch_find(rules, te_str_cstr("kernel"));
+    assert_non_null(kernel);
+    assert_int_equal(kernel->n_ids, 1);
+    assert_int_equal(kernel->ids[0], 1);
+    assert_null(te_dispatch_find(rules, te_str_cstr("amfid")));
     te_ruleset_free(rules);
 }
 

@@ -168,6 +168,12 @@ static void test_prefilter(void **state)
     assert_int_equal(run((event_fields){0}, "HAYSTACK x12y"), 1);
     assert_int_equal(run((event_fields){0}, "x12y NEEDLE"), 1);
     assert_int_equal(run((event_fields){0}, "NEEDLE only"), 0);
+    /* a weak explicit prefilter: the gate uses the derived literal, the
+     * prefilter still has to be present */
+    assert_int_equal(run((event_fields){0}, "strong literal here 5"), 0);
+    assert_int_equal(run((event_fields){0}, "strong literal here 5 (extra)"), 0);
+    assert_int_equal(run((event_fields){0}, "EXTRA: strong literal here 5"), 1);
+    assert_string_equal(got.items[0].pattern, "weak");
 }
 
 static void test_icase(void **state)
