@@ -17,11 +17,13 @@ const char *const te_link_key_names[TE_KEY_COUNT] = {"pid", "path", "app", "bund
  * two days is a real date even when a reader did not say so. */
 #define TIME_OF_DAY_MAX_US (2 * 86400 * 1000000LL)
 
-/* Where a match sits in time: its clock and the value on that clock. */
+/* Where a match sits: its time (when it has one) and its position. */
 typedef struct te_coord {
-    te_clock clock;
+    bool timed;
+    te_clock clock; /* TE_CLOCK_DATED or TE_CLOCK_TIME_OF_DAY when timed */
+    int64_t time_us;
     uint32_t source;
-    int64_t value;
+    int64_t line;
 } te_coord;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -444,22 +446,16 @@ static bool conflicts(const te_correlator *c, const te_ctx *x)
 
 static te_coord coord_of(const te_correlator *c, const te_event *ev)
 {
-    te_coord k = {TE_CLOCK_LINES, c->source_index, 0};
+    te_coord k = {false, TE_CLOCK_DATED, 0, c->source_index, 0};
+    k.line = ev->line > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)ev->line;
     if (ev->has_time) {
         bool time_of_day =
             !ev->has_date && ev->time_us > -TIME_OF_DAY_MAX_US && ev->time_us < TIME_OF_DAY_MAX_US;
+        k.timed = true;
         k.clock = time_of_day ? TE_CLOCK_TIME_OF_DAY : TE_CLOCK_DATED;
-        k.value = ev->time_us;
-    } else {
-        k.value = ev->line > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)ev->line;
+        k.time_us = ev->time_us;
     }
     return k;
-}
-
-/* How far two matches on this clock may be apart and still link. */
-static int64_t clock_window(te_clock clock, int64_t window_us)
-{
-    return clock == TE_CLOCK_LINES ? (int64_t)TE_UNTIMED_WINDOW_LINES : window_us;
 }
 
 static int64_t span_distance(const te_ctx_span *s, int64_t v)
@@ -475,26 +471,79 @@ static int64_t match_window(const te_correlator *c, const te_rule *rule)
     return rule->window_us > 0 ? rule->window_us : TE_DEFAULT_WINDOW_US;
 }
 
-/* Closes the contexts whose span on this clock the watermark has passed. */
-static void close_passed(te_correlator *c, te_clock clock)
+/* How a match relates to a context in time. `comparable`: they share a
+ * clock; `close`: within the window on it. A timed match compares by time,
+ * or (when the context has no time on its clock) by position with the
+ * untimed matches of its source; an untimed match by position with every
+ * match of its source. by_lines ranks a closeness in lines after one in time. */
+typedef struct te_nearness {
+    bool comparable, close, by_lines;
+    int64_t distance;
+} te_nearness;
+
+static te_nearness nearness(te_ctx *x, const te_coord *k, int64_t window_us)
 {
-    int64_t mark = c->mark[clock];
+    te_nearness n = {false, false, false, INT64_MAX};
+    int64_t w = window_us > x->window_us ? window_us : x->window_us;
+    const te_ctx_span *s;
+    if (k->timed && (s = find_span(x, k->clock, k->source))) {
+        n.comparable = true;
+        n.distance = span_distance(s, k->time_us);
+        n.close = n.distance <= w;
+        return n; /* time decides where both have it */
+    }
+    s = find_span(x, k->timed ? TE_CLOCK_LINES : TE_CLOCK_POSITION, k->source);
+    if (s) {
+        n.comparable = true;
+        int64_t d = span_distance(s, k->line);
+        if (d <= (int64_t)TE_UNTIMED_WINDOW_LINES) {
+            n.close = n.by_lines = true;
+            n.distance = d;
+        }
+    }
+    return n;
+}
+
+/* True when the watermarks of the current source have passed every span of
+ * the context they can judge (and there is at least one). Spans of other
+ * sources' local clocks cannot grow by proximity any more: they do not hold
+ * a context open. */
+static bool ctx_passed(const te_correlator *c, const te_ctx *x)
+{
+    bool judged = false;
+    for (size_t i = 0; i < x->n_spans; i++) {
+        const te_ctx_span *s = &x->spans[i];
+        if (s->clock == TE_CLOCK_POSITION || !c->mark_set[s->clock]) continue;
+        if (s->clock != TE_CLOCK_DATED && s->source != c->source_index) continue;
+        int64_t limit =
+            s->clock == TE_CLOCK_LINES ? (int64_t)TE_UNTIMED_WINDOW_LINES : x->window_us;
+        if (sat_sub(c->mark[s->clock], s->hi) <= limit) return false;
+        judged = true;
+    }
+    return judged;
+}
+
+static bool raise_mark(te_correlator *c, te_clock clock, int64_t value)
+{
+    if (c->mark_set[clock] && value <= c->mark[clock]) return false;
+    c->mark_set[clock] = true;
+    c->mark[clock] = value;
+    return true;
+}
+
+/* Moves the watermarks of the current source and closes the contexts they
+ * have passed. */
+static void advance_watermarks(te_correlator *c, const te_coord *k)
+{
+    bool moved = raise_mark(c, TE_CLOCK_LINES, k->line);
+    if (k->timed && raise_mark(c, k->clock, k->time_us)) moved = true;
+    if (!moved) return;
     for (size_t i = 0; i < c->n_open;) {
-        te_ctx *x = c->open[i];
-        const te_ctx_span *s = find_span(x, clock, c->source_index);
-        if (s && sat_sub(mark, s->hi) > clock_window(clock, x->window_us))
+        if (ctx_passed(c, c->open[i]))
             close_at(c, i);
         else
             i++;
     }
-}
-
-static void advance_watermark(te_correlator *c, te_coord k)
-{
-    if (c->mark_set[k.clock] && k.value <= c->mark[k.clock]) return;
-    c->mark_set[k.clock] = true;
-    c->mark[k.clock] = k.value;
-    close_passed(c, k.clock);
 }
 
 /* ---- placing a match ---------------------------------------------------- */
@@ -502,25 +551,25 @@ static void advance_watermark(te_correlator *c, te_coord k)
 /* The context the match joins: every context sharing a key (within the window
  * where a common clock exists) merged into one; else the nearest context
  * without conflicting keys within the window; else a new one. */
-static te_ctx *place(te_correlator *c, te_coord k, int64_t window_us)
+static te_ctx *place(te_correlator *c, const te_coord *k, int64_t window_us)
 {
     size_t shares[TE_MAX_OPEN_CONTEXTS];
     size_t n_shares = 0;
     te_ctx *nearest = NULL;
-    int64_t nearest_distance = 0;
+    te_nearness best = {0};
     for (size_t i = 0; i < c->n_open; i++) {
         te_ctx *x = c->open[i];
-        const te_ctx_span *s = find_span(x, k.clock, k.source);
-        int64_t w = clock_window(k.clock, window_us > x->window_us ? window_us : x->window_us);
-        int64_t distance = s ? span_distance(s, k.value) : INT64_MAX;
-        bool close = s && distance <= w;
+        te_nearness n = nearness(x, k, window_us);
         if (shares_key(c, x)) {
-            if (!s || close) shares[n_shares++] = i;
-        } else if (close && !conflicts(c, x)) {
-            if (!nearest || distance < nearest_distance ||
-                (distance == nearest_distance && x->last_seq > nearest->last_seq)) {
+            if (!n.comparable || n.close) shares[n_shares++] = i;
+        } else if (n.close && !conflicts(c, x)) {
+            bool better = !nearest || (!n.by_lines && best.by_lines) ||
+                          (n.by_lines == best.by_lines &&
+                           (n.distance < best.distance ||
+                            (n.distance == best.distance && x->last_seq > nearest->last_seq)));
+            if (better) {
                 nearest = x;
-                nearest_distance = distance;
+                best = n;
             }
         }
     }
@@ -538,7 +587,7 @@ static te_ctx *place(te_correlator *c, te_coord k, int64_t window_us)
     return open_new(c);
 }
 
-static void put_evidence(te_ctx *x, const te_match *m, te_coord k, uint64_t seq)
+static void put_evidence(te_ctx *x, const te_match *m, const te_coord *k, uint64_t seq)
 {
     const te_event *ev = m->event;
     const te_pattern *p = m->pattern;
@@ -550,8 +599,8 @@ static void put_evidence(te_ctx *x, const te_match *m, te_coord k, uint64_t seq)
     em->rule = p->rule;
     em->pattern_index = p->index;
     em->role = p->role;
-    em->clock = k.clock;
-    em->source_index = k.source;
+    em->clock = k->timed ? k->clock : TE_CLOCK_LINES;
+    em->source_index = k->source;
     em->line = ev->line;
     em->has_time = ev->has_time;
     em->time_us = ev->time_us;
@@ -578,7 +627,7 @@ static void put_evidence(te_ctx *x, const te_match *m, te_coord k, uint64_t seq)
         x->evidence_dropped++;
 }
 
-static void ctx_add_match(te_correlator *c, te_ctx *x, const te_match *m, te_coord k,
+static void ctx_add_match(te_correlator *c, te_ctx *x, const te_match *m, const te_coord *k,
                           int64_t window_us)
 {
     const te_pattern *p = m->pattern;
@@ -587,7 +636,11 @@ static void ctx_add_match(te_correlator *c, te_ctx *x, const te_match *m, te_coo
     x->last_seq = seq;
     x->last_wall_us = monotonic_now_us();
     if (window_us > x->window_us) x->window_us = window_us;
-    ctx_extend_span(x, k.clock, k.source, k.value, k.value);
+    if (k->timed)
+        ctx_extend_span(x, k->clock, k->source, k->time_us, k->time_us);
+    else
+        ctx_extend_span(x, TE_CLOCK_LINES, k->source, k->line, k->line);
+    ctx_extend_span(x, TE_CLOCK_POSITION, k->source, k->line, k->line);
     ctx_add_rule_bits(x, p->rule, p->index < 64 ? 1ull << p->index : 0);
     put_evidence(x, m, k, seq);
     for (size_t i = 0; i < c->n_pending; i++)
@@ -640,9 +693,9 @@ void te_correlator_add(te_correlator *c, const te_match *match)
     int64_t window_us = match_window(c, match->pattern->rule);
     collect_pending(c, match);
     te_coord k = coord_of(c, match->event);
-    advance_watermark(c, k);
-    te_ctx *x = place(c, k, window_us);
-    if (x) ctx_add_match(c, x, match, k, window_us);
+    advance_watermarks(c, &k);
+    te_ctx *x = place(c, &k, window_us);
+    if (x) ctx_add_match(c, x, match, &k, window_us);
 }
 
 void te_correlator_tick(te_correlator *c, int64_t now_wall_us)

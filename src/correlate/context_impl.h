@@ -12,7 +12,9 @@
 typedef enum te_clock {
     TE_CLOCK_DATED = 0,   /* full timestamps: comparable across sources */
     TE_CLOCK_TIME_OF_DAY, /* time without a date: comparable within one source */
-    TE_CLOCK_LINES        /* no time: the line position within one source */
+    TE_CLOCK_LINES,       /* lines of the untimed matches of one source */
+    TE_CLOCK_POSITION,    /* lines of every match of one source */
+    TE_CLOCK_COUNT
 } te_clock;
 
 /* The link keys, in the order of te_link_key_names. */
@@ -139,9 +141,10 @@ struct te_correlator {
     uint64_t next_id, next_seq;
 
     uint32_t source_index;
-    /* Watermarks of the current source: the latest time or line seen. */
-    bool mark_set[3];
-    int64_t mark[3];
+    /* Watermarks of the current source: the latest time (dated, time of day)
+     * and line (TE_CLOCK_LINES: of any match) seen. */
+    bool mark_set[TE_CLOCK_COUNT];
+    int64_t mark[TE_CLOCK_COUNT];
 
     te_pending_fact pending[TE_PENDING_MAX_FACTS];
     size_t n_pending;

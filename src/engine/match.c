@@ -25,7 +25,7 @@ struct te_matcher {
     pcre2_jit_stack *jit_stack;
     uint32_t *stamps; /* per pattern: == stamp when its literal occurred in this event */
     uint32_t stamp;
-    uint32_t *hits; /* patterns whose literal occurred in this event */
+    uint32_t *hits;       /* patterns whose literal occurred in this event */
     uint64_t *limit_hits; /* per rule */
     te_match match;       /* scratch handed to the callback */
 };
@@ -136,8 +136,8 @@ static bool try_pattern(te_matcher *m, const te_pattern *pattern, const te_event
         if (group >= pairs || ovector[2 * group] == PCRE2_UNSET) continue;
         te_capture *capture = &match->captures[match->n_captures++];
         capture->name = impl->names[i].name;
-        capture->value = te_str_make(subject + ovector[2 * group],
-                                     ovector[2 * group + 1] - ovector[2 * group]);
+        capture->value =
+            te_str_make(subject + ovector[2 * group], ovector[2 * group + 1] - ovector[2 * group]);
     }
     if (summary) summary->matches++;
     if (fn) fn(ctx, match);
@@ -150,8 +150,10 @@ static bool id_listed(const uint32_t *ids, size_t n, uint32_t id)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (ids[mid] == id) return true;
-        if (ids[mid] < id) lo = mid + 1;
-        else hi = mid;
+        if (ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return false;
 }
@@ -162,8 +164,8 @@ size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void
     const te_ruleset *rules = m->rules;
     if (event->message.len == 0 || rules->n_patterns == 0) return 0;
     const char *subject = event->message.ptr;
-    size_t len = event->message.len < TE_MAX_MATCH_SUBJECT ? event->message.len
-                                                           : TE_MAX_MATCH_SUBJECT;
+    size_t len =
+        event->message.len < TE_MAX_MATCH_SUBJECT ? event->message.len : TE_MAX_MATCH_SUBJECT;
     if (++m->stamp == 0) {
         memset(m->stamps, 0, rules->n_patterns * sizeof *m->stamps);
         m->stamp = 1;
@@ -175,7 +177,8 @@ size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void
     for (size_t i = 1; i < n_hits; i++) {
         uint32_t id = m->hits[i];
         size_t j = i;
-        for (; j > 0 && m->hits[j - 1] > id; j--) m->hits[j] = m->hits[j - 1];
+        for (; j > 0 && m->hits[j - 1] > id; j--)
+            m->hits[j] = m->hits[j - 1];
         m->hits[j] = id;
     }
     /* (2) candidates: patterns for any process, or listed for this one in
@@ -206,8 +209,7 @@ size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void
 /* Values that say nothing are dropped. */
 static bool meaningful(te_str value)
 {
-    return value.len > 0 && !te_str_eq_cstr(value, "<private>") &&
-           !te_str_eq_cstr(value, "(null)");
+    return value.len > 0 && !te_str_eq_cstr(value, "<private>") && !te_str_eq_cstr(value, "(null)");
 }
 
 static const te_fact_spec *find_spec(const te_rule *rule, const char *name, te_fact_kind kind)
@@ -286,8 +288,8 @@ static void emit_value(void *ctx, te_str value)
                 break;
             }
     } else if (spec->kind == TE_FACT_MATCH && spec->regex && e->md) {
-        int rc = pcre2_match(spec->regex, (PCRE2_SPTR)value.ptr, value.len, 0, 0, e->md,
-                             e->context);
+        int rc =
+            pcre2_match(spec->regex, (PCRE2_SPTR)value.ptr, value.len, 0, 0, e->md, e->context);
         if (rc >= 0) {
             uint32_t groups = 0;
             pcre2_pattern_info(spec->regex, PCRE2_INFO_CAPTURECOUNT, &groups);

@@ -638,7 +638,6 @@ static void pretty_line(json_reader *r, te_str line, uint64_t lineno)
 {
     te_summary *summary = r->env.summary;
     const char *p = line.ptr, *end = line.ptr + line.len;
-    const unsigned base = r->in_array ? 1 : 0;
     if (!r->obj_open && r->depth == 0) {
         /* between top-level values: preamble, "[", or trailing text */
         const char *q = skip_ws(p, end);
@@ -725,7 +724,10 @@ static void pretty_line(json_reader *r, te_str line, uint64_t lineno)
             break;
         }
     }
-    (void)base;
+    /* JSON strings cannot hold a raw newline: a string still open here is
+     * broken, and closing it lets the next line be read normally (the
+     * object, if any, then fails to parse and is reported). */
+    r->in_string = r->escape = false;
     if (r->obj_open) {
         record_append(r, seg, (size_t)(end - seg));
         record_append(r, "\n", 1);

@@ -349,6 +349,7 @@ typedef struct text_reader {
     uint64_t n_lines; /* lines of the record, counted when it is emitted */
     size_t first_len; /* bytes of the first line in `record` */
     bool warned_junk;
+    bool seen_entry;
 } text_reader;
 
 static long parse_entry(const text_reader *r, te_str line, te_event *event)
@@ -447,6 +448,12 @@ static void text_line(void *state, te_str line, uint64_t lineno)
     if (parse_entry(r, line, &probe) >= 0) {
         emit_record(r);
         start_record(r, line, lineno);
+        r->seen_entry = true;
+        return;
+    }
+    /* the command that produced the output, pasted above it */
+    if (!r->seen_entry && (contains(line, "log stream") || contains(line, "log show"))) {
+        if (summary) summary->lines_meta++;
         return;
     }
     if (r->held || r->truncated) {

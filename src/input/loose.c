@@ -341,11 +341,48 @@ static const char *const not_processes[] = {
 
 /* "Foo.app:", "chain.pem:": file names end in an extension, processes don't. */
 static const char *const file_extensions[] = {
-    "app",  "framework", "dylib", "bundle", "kext", "appex", "xpc",  "plugin", "pkg",
-    "dmg",  "zip",       "plist", "json",   "txt",  "pem",   "cer",  "p12",    "ips",
-    "crash", "log",      "sh",    "py",     "so",   "swift", "m",    "c",      "h",
-    "cc",   "cpp",       "js",    "ts",     "rb",   "go",    "rs",   "xcframework",
-    "mobileprovision",   "provisionprofile", "entitlements", "nib", "strings", "tar", "gz",
+    "app",
+    "framework",
+    "dylib",
+    "bundle",
+    "kext",
+    "appex",
+    "xpc",
+    "plugin",
+    "pkg",
+    "dmg",
+    "zip",
+    "plist",
+    "json",
+    "txt",
+    "pem",
+    "cer",
+    "p12",
+    "ips",
+    "crash",
+    "log",
+    "sh",
+    "py",
+    "so",
+    "swift",
+    "m",
+    "c",
+    "h",
+    "cc",
+    "cpp",
+    "js",
+    "ts",
+    "rb",
+    "go",
+    "rs",
+    "xcframework",
+    "mobileprovision",
+    "provisionprofile",
+    "entitlements",
+    "nib",
+    "strings",
+    "tar",
+    "gz",
 };
 
 static bool has_file_extension(te_str token)
@@ -884,7 +921,9 @@ static void emit_detail(loose_reader *r, te_event *event, te_str text)
         }
     }
     if (r->has_message)
-        event->message = rtrim(te_str_make(d + r->message_off, text.len - r->message_off));
+        event->message = r->message_off < text.len
+                             ? rtrim(te_str_make(d + r->message_off, text.len - r->message_off))
+                             : te_str_make("", 0);
     else
         event->message = text;
 }

@@ -70,7 +70,8 @@ static const char *parse_library(const char *p, const char *eol, te_event *event
     if (p >= eol || *p != '(') return p;
     const char *q = p + 1;
     int spaces = 0;
-    while (q < eol && q - p <= LIBRARY_NAME_MAX && *q != ')' && is_library_char((unsigned char)*q)) {
+    while (q < eol && q - p <= LIBRARY_NAME_MAX && *q != ')' &&
+           is_library_char((unsigned char)*q)) {
         if (*q == ' ' && ++spaces > LIBRARY_MAX_SPACES) return p;
         q++;
     }
@@ -127,7 +128,9 @@ void te_parse_composed_message(te_str msg, te_event *event, bool has_process)
             }
             q = c + 1;
         }
-        if (colon && colon > p) {
+        /* "=== system boot: <UUID>" is a boundary message, not "process: text" */
+        bool boundary = eol - p >= 4 && memcmp(p, "=== ", 4) == 0;
+        if (colon && colon > p && !boundary) {
             event->process = te_str_make(p, (size_t)(colon - p));
             p = colon + 1;
             if (p < eol && *p == ' ') p++;

@@ -23,18 +23,18 @@ typedef struct compiler {
 } compiler;
 
 static const char *const rule_keys[] = {
-    "id",      "title",      "severity",  "status",    "summary", "confirm", "supersedes", "link",
-    "patterns", "condition", "facts",     "diagnosis", "fix",     "references", "examples", NULL};
-static const char *const pattern_keys[] = {"role",     "process", "sender",  "subsystem", "category",
-                                           "type",     "message", "prefilter", NULL};
+    "id",       "title",     "severity", "status",    "summary", "confirm",    "supersedes", "link",
+    "patterns", "condition", "facts",    "diagnosis", "fix",     "references", "examples",   NULL};
+static const char *const pattern_keys[] = {"role", "process", "sender",    "subsystem", "category",
+                                           "type", "message", "prefilter", NULL};
 static const char *const fact_keys[] = {"split", "list", "from", "match", "map", NULL};
 static const char *const link_keys[] = {"window", NULL};
 static const char *const example_set_keys[] = {"match", "nomatch", NULL};
 static const char *const example_keys[] = {"input", "format", "facts", NULL};
 static const char *const reference_keys[] = {"title", "url", NULL};
 /* Fact names always available to templates (link keys and the subject). */
-static const char *const builtin_facts[] = {"pid", "path", "app", "bundle_id", "team_id",
-                                            "process", NULL};
+static const char *const builtin_facts[] = {"pid",     "path",    "app", "bundle_id",
+                                            "team_id", "process", NULL};
 static const char *const condition_words[] = {"and", "or", "not", "of", "all", "any", "them", NULL};
 
 static void error_at(compiler *c, const te_ynode *node, const char *fmt, ...)
@@ -87,8 +87,8 @@ static void check_keys(compiler *c, const te_ynode *map, const char *const *allo
         size_t used = 0;
         expected[0] = '\0';
         for (size_t i = 0; allowed[i] && used < sizeof expected; i++)
-            used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s",
-                                     i ? ", " : "", allowed[i]);
+            used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s", i ? ", " : "",
+                                     allowed[i]);
         error_at(c, k, "unknown key '%s' in %s (expected one of: %s)", k->text, where, expected);
     }
 }
@@ -110,8 +110,8 @@ static const char *get_string(compiler *c, const te_ynode *map, const char *key,
     const te_ynode *node = map_get(map, key);
     if (!node || is_null(node)) {
         if (required)
-            error_at(c, node ? node : map, "%s '%s' in %s", node ? "empty value for" : "missing required key",
-                     key, where);
+            error_at(c, node ? node : map, "%s '%s' in %s",
+                     node ? "empty value for" : "missing required key", key, where);
         return NULL;
     }
     if (node->kind != TE_YNODE_SCALAR) {
@@ -247,8 +247,8 @@ static bool read_capture_names(compiler *c, const te_ynode *node, te_pattern_imp
     for (uint32_t i = 0; i < count; i++) {
         PCRE2_SPTR entry = table + (size_t)i * entry_size;
         uint32_t group = ((uint32_t)entry[0] << 8) | entry[1];
-        const char *name = te_arena_strndup(c->arena, (const char *)entry + 2,
-                                            strlen((const char *)entry + 2));
+        const char *name =
+            te_arena_strndup(c->arena, (const char *)entry + 2, strlen((const char *)entry + 2));
         if (!name || !add_known(c, name)) return false;
         /* insertion by group number (the table is sorted by name) */
         uint32_t j = i;
@@ -312,13 +312,15 @@ static bool compile_pattern(compiler *c, te_pattern *pattern, const te_ynode *na
 
     const char *role = get_string(c, map, "role", true, where);
     if (role) {
-        if (strcmp(role, "cause") == 0) pattern->role = TE_ROLE_CAUSE;
-        else if (strcmp(role, "symptom") == 0) pattern->role = TE_ROLE_SYMPTOM;
-        else if (strcmp(role, "context") == 0) pattern->role = TE_ROLE_CONTEXT;
+        if (strcmp(role, "cause") == 0)
+            pattern->role = TE_ROLE_CAUSE;
+        else if (strcmp(role, "symptom") == 0)
+            pattern->role = TE_ROLE_SYMPTOM;
+        else if (strcmp(role, "context") == 0)
+            pattern->role = TE_ROLE_CONTEXT;
         else
             error_at(c, map_get(map, "role"),
-                     "bad role '%s' in %s (expected one of: cause, symptom, context)", role,
-                     where);
+                     "bad role '%s' in %s (expected one of: cause, symptom, context)", role, where);
     }
 
     te_pattern_impl *impl = te_arena_alloc(c->arena, sizeof *impl);
@@ -331,7 +333,8 @@ static bool compile_pattern(compiler *c, te_pattern *pattern, const te_ynode *na
             continue;
         te_str *strs = te_arena_alloc(c->arena, (n + 1) * sizeof *strs);
         if (!strs) return false;
-        for (size_t i = 0; i < n; i++) strs[i] = te_str_cstr(values[i]);
+        for (size_t i = 0; i < n; i++)
+            strs[i] = te_str_cstr(values[i]);
         impl->predicates[f].values = strs;
         impl->predicates[f].n = n;
     }
@@ -351,13 +354,14 @@ static bool compile_pattern(compiler *c, te_pattern *pattern, const te_ynode *na
         bool icase = false;
         te_str *derived = NULL;
         size_t n_derived = 0;
-        bool have = te_literals_derive(regex, strlen(regex), c->arena, &derived, &n_derived,
-                                       &icase);
+        bool have =
+            te_literals_derive(regex, strlen(regex), c->arena, &derived, &n_derived, &icase);
         impl->literals_icase = icase;
         if (n_prefilter > 0) {
             te_str *lits = te_arena_alloc(c->arena, n_prefilter * sizeof *lits);
             if (!lits) return false;
-            for (size_t i = 0; i < n_prefilter; i++) lits[i] = te_str_cstr(prefilter[i]);
+            for (size_t i = 0; i < n_prefilter; i++)
+                lits[i] = te_str_cstr(prefilter[i]);
             /* Both are necessary for a match: the gate takes the more
              * selective, the explicit one is checked before the regex. */
             if (have && min_length(derived, n_derived) > min_length(lits, n_prefilter)) {
@@ -422,8 +426,10 @@ static bool compile_patterns(compiler *c, te_rule *rule, const te_ynode *root)
         pattern->name = te_arena_strndup(c->arena, k->text, k->len);
         if (!pattern->name) return false;
         if (!compile_pattern(c, pattern, k, k->next)) ok = false;
-        if (pattern->role == TE_ROLE_CAUSE) rule->cause_mask |= 1ull << i;
-        else if (pattern->role == TE_ROLE_SYMPTOM) rule->symptom_mask |= 1ull << i;
+        if (pattern->role == TE_ROLE_CAUSE)
+            rule->cause_mask |= 1ull << i;
+        else if (pattern->role == TE_ROLE_SYMPTOM)
+            rule->symptom_mask |= 1ull << i;
     }
     rule->patterns = patterns;
     rule->n_patterns = n;
@@ -456,7 +462,8 @@ static bool compile_fact(compiler *c, te_rule *rule, te_fact_spec *spec, const t
                    *from = map_get(map, "from"), *match = map_get(map, "match"),
                    *table = map_get(map, "map");
     if (list) {
-        if (list->kind == TE_YNODE_SCALAR && strcmp(list->text, "true") == 0) spec->is_list = true;
+        if (list->kind == TE_YNODE_SCALAR && strcmp(list->text, "true") == 0)
+            spec->is_list = true;
         else if (!(list->kind == TE_YNODE_SCALAR && strcmp(list->text, "false") == 0))
             error_at(c, list, "'list' in %s must be true or false", where);
     }
@@ -513,15 +520,13 @@ static bool compile_fact(compiler *c, te_rule *rule, te_fact_spec *spec, const t
             spec->n_map = i;
         }
     } else if (match || table) {
-        error_at(c, match ? match : table, "%s: '%s' needs 'from'", where,
-                 match ? "match" : "map");
+        error_at(c, match ? match : table, "%s: '%s' needs 'from'", where, match ? "match" : "map");
     } else if (list) {
         spec->kind = TE_FACT_LIST;
         if (c->names_complete && !rule_captures(rule, spec->name))
             error_at(c, name_node, "%s: no pattern captures '%s'", where, spec->name);
     } else {
-        error_at(c, map,
-                 "%s needs 'split', 'list', or 'from' with 'match' or 'map'", where);
+        error_at(c, map, "%s needs 'split', 'list', or 'from' with 'match' or 'map'", where);
     }
     return c->errors->count == errors_before;
 }
@@ -568,8 +573,8 @@ static void on_template_name(void *ctx, const char *name, size_t len, size_t off
     (void)offset;
     if (!t->c->names_complete || is_known_n(t->c, name, len)) return;
     error_at(t->c, t->node,
-             "%s names fact '%.*s', which no pattern captures and no facts: entry defines",
-             t->what, (int)len, name);
+             "%s names fact '%.*s', which no pattern captures and no facts: entry defines", t->what,
+             (int)len, name);
 }
 
 static void check_template(compiler *c, const te_ynode *node, const char *text, const char *what)
@@ -607,8 +612,10 @@ static void compile_references(compiler *c, te_rule *rule, const te_ynode *root)
 {
     const te_ynode *node = map_get(root, "references");
     if (!node || is_null(node)) {
-        if (!node) error_at(c, root, "missing required key 'references' in rule");
-        else error_at(c, node, "'references' must be a list of {title, url}");
+        if (!node)
+            error_at(c, root, "missing required key 'references' in rule");
+        else
+            error_at(c, node, "'references' must be a list of {title, url}");
         return;
     }
     if (node->kind != TE_YNODE_SEQUENCE) {
@@ -670,7 +677,8 @@ static void compile_link(compiler *c, te_rule *rule, const te_ynode *root)
                  "bad window '%s' (expected a positive number with ms, s or m, like 250ms, 5s, "
                  "2m; at most %lldm)",
                  window, (long long)(TE_MAX_LINK_WINDOW_US / 60000000));
-    else rule->window_us = us;
+    else
+        rule->window_us = us;
 }
 
 static void compile_supersedes(compiler *c, te_rule_impl *impl, const te_ynode *root)
@@ -710,7 +718,8 @@ static void compile_condition(compiler *c, te_rule *rule, const te_ynode *root)
     if (node->plain && !strchr(text, '\n'))
         te_rule_error_at(c->errors, c->file, node->line, node->column + (uint32_t)offset,
                          "condition: %s", message);
-    else error_at(c, node, "condition: %s (at offset %zu)", message, offset);
+    else
+        error_at(c, node, "condition: %s (at offset %zu)", message, offset);
 }
 
 /* ---- examples -------------------------------------------------------------------- */
@@ -769,8 +778,10 @@ static bool compile_example(compiler *c, te_example *ex, const te_ynode *item)
         }
         const te_ynode *format = map_get(item, "format");
         if (format && !is_null(format)) {
-            if (format->kind != TE_YNODE_SCALAR) error_at(c, format, "'format' must be a string");
-            else ex->format = copy_text(c, format);
+            if (format->kind != TE_YNODE_SCALAR)
+                error_at(c, format, "'format' must be a string");
+            else
+                ex->format = copy_text(c, format);
         }
         if (!compile_example_facts(c, ex, map_get(item, "facts"))) return false;
         ex->line = input->line;
@@ -884,16 +895,20 @@ te_rule_impl *te_rule_compile(te_ruleset *rules, const char *file, const te_ynod
 
     const char *severity = get_string(&c, root, "severity", true, "rule");
     if (severity) {
-        if (strcmp(severity, "error") == 0) rule->info.severity = TE_SEVERITY_ERROR;
-        else if (strcmp(severity, "warning") == 0) rule->info.severity = TE_SEVERITY_WARNING;
-        else if (strcmp(severity, "info") == 0) rule->info.severity = TE_SEVERITY_INFO;
+        if (strcmp(severity, "error") == 0)
+            rule->info.severity = TE_SEVERITY_ERROR;
+        else if (strcmp(severity, "warning") == 0)
+            rule->info.severity = TE_SEVERITY_WARNING;
+        else if (strcmp(severity, "info") == 0)
+            rule->info.severity = TE_SEVERITY_INFO;
         else
             error_at(&c, map_get(root, "severity"),
                      "bad severity '%s' (expected one of: error, warning, info)", severity);
     }
     const char *status = get_string(&c, root, "status", false, "rule");
     if (status) {
-        if (strcmp(status, "unverified") == 0) rule->info.unverified = true;
+        if (strcmp(status, "unverified") == 0)
+            rule->info.unverified = true;
         else if (strcmp(status, "stable") != 0)
             error_at(&c, map_get(root, "status"),
                      "bad status '%s' (expected one of: stable, unverified)", status);

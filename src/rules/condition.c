@@ -43,7 +43,8 @@ typedef struct parser {
     bool failed;
 } parser;
 
-static void fail(parser *p, size_t offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(parser *p, size_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void fail(parser *p, size_t offset, const char *fmt, ...)
 {
@@ -69,7 +70,8 @@ static bool word_is(const parser *p, const char *word)
 
 static void next_token(parser *p)
 {
-    while (p->text[p->pos] && isspace((unsigned char)p->text[p->pos])) p->pos++;
+    while (p->text[p->pos] && isspace((unsigned char)p->text[p->pos]))
+        p->pos++;
     p->tok_start = p->pos;
     p->tok_len = 0;
     char c = p->text[p->pos];
@@ -88,7 +90,8 @@ static void next_token(parser *p)
         p->tok = TOK_END;
         return;
     }
-    while (is_name_char(p->text[p->pos])) p->pos++;
+    while (is_name_char(p->text[p->pos]))
+        p->pos++;
     p->tok_len = p->pos - p->tok_start;
     bool digits = true;
     for (size_t i = 0; i < p->tok_len; i++)
@@ -98,13 +101,20 @@ static void next_token(parser *p)
         p->number = 0;
         for (size_t i = 0; i < p->tok_len && p->number < 1000; i++)
             p->number = p->number * 10 + (unsigned)(p->text[p->tok_start + i] - '0');
-    } else if (word_is(p, "and")) p->tok = TOK_AND;
-    else if (word_is(p, "or")) p->tok = TOK_OR;
-    else if (word_is(p, "not")) p->tok = TOK_NOT;
-    else if (word_is(p, "of")) p->tok = TOK_OF;
-    else if (word_is(p, "all")) p->tok = TOK_ALL;
-    else if (word_is(p, "any")) p->tok = TOK_ANY;
-    else p->tok = TOK_NAME;
+    } else if (word_is(p, "and"))
+        p->tok = TOK_AND;
+    else if (word_is(p, "or"))
+        p->tok = TOK_OR;
+    else if (word_is(p, "not"))
+        p->tok = TOK_NOT;
+    else if (word_is(p, "of"))
+        p->tok = TOK_OF;
+    else if (word_is(p, "all"))
+        p->tok = TOK_ALL;
+    else if (word_is(p, "any"))
+        p->tok = TOK_ANY;
+    else
+        p->tok = TOK_NAME;
 }
 
 static int add_node(parser *p, te_cond_kind kind, uint64_t bits, unsigned count, int left,
@@ -279,10 +289,14 @@ static bool eval_node(const te_condition *condition, int index, uint64_t mask)
 {
     const te_cond_node *node = &condition->nodes[index];
     switch (node->kind) {
-    case TE_COND_ANY: return (mask & node->bits) != 0;
-    case TE_COND_ALL: return (mask & node->bits) == node->bits;
-    case TE_COND_ATLEAST: return (unsigned)__builtin_popcountll(mask & node->bits) >= node->count;
-    case TE_COND_NOT: return !eval_node(condition, node->left, mask);
+    case TE_COND_ANY:
+        return (mask & node->bits) != 0;
+    case TE_COND_ALL:
+        return (mask & node->bits) == node->bits;
+    case TE_COND_ATLEAST:
+        return (unsigned)__builtin_popcountll(mask & node->bits) >= node->count;
+    case TE_COND_NOT:
+        return !eval_node(condition, node->left, mask);
     case TE_COND_AND:
         return eval_node(condition, node->left, mask) && eval_node(condition, node->right, mask);
     case TE_COND_OR:

@@ -79,8 +79,10 @@ static void derive_app_facts(collector *c)
         if (strcmp(c->facts[i].name, "path") != 0) continue;
         const char *path = c->facts[i].value, *at = strstr(path, ".app/");
         size_t len = strlen(path);
-        if (at) add_fact(c, "app", path, (size_t)(at - path) + 4);
-        else if (len > 4 && strcmp(path + len - 4, ".app") == 0) add_fact(c, "app", path, len);
+        if (at)
+            add_fact(c, "app", path, (size_t)(at - path) + 4);
+        else if (len > 4 && strcmp(path + len - 4, ".app") == 0)
+            add_fact(c, "app", path, len);
     }
 }
 
@@ -107,8 +109,8 @@ static void describe(const collector *c, char *out, size_t cap)
     if (!any && used < cap) used += (size_t)snprintf(out + used, cap - used, "none");
     if (used < cap) used += (size_t)snprintf(out + used, cap - used, "; facts: ");
     for (size_t i = 0; i < c->n_facts && used < cap; i++)
-        used += (size_t)snprintf(out + used, cap - used, "%s%s=%s", i ? ", " : "",
-                                 c->facts[i].name, c->facts[i].value);
+        used += (size_t)snprintf(out + used, cap - used, "%s%s=%s", i ? ", " : "", c->facts[i].name,
+                                 c->facts[i].value);
     if (c->n_facts == 0 && used < cap) snprintf(out + used, cap - used, "none");
 }
 
@@ -135,8 +137,8 @@ static bool run_example(const te_ruleset *rules, const te_rule *rule, const te_e
     options.input_format = ex->format;
     a = te_analyzer_new(rules, &options, NULL, NULL, &err);
     if (!a) {
-        fprintf(out, "%s:%u: rule %s: %s example %zu: %s\n", file, ex->line, rule->info.id,
-                kind, ex->number, err.message);
+        fprintf(out, "%s:%u: rule %s: %s example %zu: %s\n", file, ex->line, rule->info.id, kind,
+                ex->number, err.message);
         goto done;
     }
     te_analyzer_set_match_hook(a, on_match, c);
@@ -144,8 +146,8 @@ static bool run_example(const te_ruleset *rules, const te_rule *rule, const te_e
     snprintf(source, sizeof source, "%s:%u", file, ex->line);
     if (te_analyzer_feed_text(a, source, ex->input, ex->input_len, &err) != TE_OK ||
         te_analyzer_finish(a, &err) != TE_OK) {
-        fprintf(out, "%s:%u: rule %s: %s example %zu: %s\n", file, ex->line, rule->info.id,
-                kind, ex->number, err.message);
+        fprintf(out, "%s:%u: rule %s: %s example %zu: %s\n", file, ex->line, rule->info.id, kind,
+                ex->number, err.message);
         goto done;
     }
     derive_app_facts(c);
@@ -168,9 +170,9 @@ static bool run_example(const te_ruleset *rules, const te_rule *rule, const te_e
         const te_example_fact *fact = &ex->facts[f];
         for (size_t v = 0; v < fact->n_values; v++) {
             if (has_fact(c, fact->name, fact->values[v], strlen(fact->values[v]))) continue;
-            fprintf(out, "%s:%u: rule %s: match example %zu: expected fact %s=%s not extracted (%s)\n",
-                    file, ex->line, rule->info.id, ex->number, fact->name, fact->values[v],
-                    listing);
+            fprintf(
+                out, "%s:%u: rule %s: match example %zu: expected fact %s=%s not extracted (%s)\n",
+                file, ex->line, rule->info.id, ex->number, fact->name, fact->values[v], listing);
             ok = false;
         }
     }
@@ -181,8 +183,8 @@ done:
     return ok;
 }
 
-TE_API te_status te_ruleset_run_examples(const te_ruleset *rules, const char *only_id,
-                                         bool verbose, FILE *out, size_t *passed, size_t *failed)
+TE_API te_status te_ruleset_run_examples(const te_ruleset *rules, const char *only_id, bool verbose,
+                                         FILE *out, size_t *passed, size_t *failed)
 {
     size_t n_passed = 0, n_failed = 0;
     te_status status = TE_OK;
@@ -202,7 +204,8 @@ TE_API te_status te_ruleset_run_examples(const te_ruleset *rules, const char *on
         if (only_id && strcmp(rule->info.id, only_id) != 0) continue;
         size_t rule_failures = 0;
         for (size_t e = 0; e < impl->n_examples; e++) {
-            if (run_example(rules, rule, &impl->examples[e], out)) n_passed++;
+            if (run_example(rules, rule, &impl->examples[e], out))
+                n_passed++;
             else {
                 n_failed++;
                 rule_failures++;

@@ -41,7 +41,8 @@ static size_t litset_score(const litset *s)
 
 static void litset_free(litset *s)
 {
-    for (size_t i = 0; i < s->n; i++) free(s->items[i]);
+    for (size_t i = 0; i < s->n; i++)
+        free(s->items[i]);
     free(s->items);
     free(s->lens);
     s->items = NULL;
@@ -153,12 +154,24 @@ static atom_kind parse_escape(deriver *d, run *r, char *out)
     if (d->p >= d->end) return ATOM_OTHER;
     char e = *d->p++;
     switch (e) {
-    case 'a': *out = 7; return ATOM_LITERAL;
-    case 'e': *out = 27; return ATOM_LITERAL;
-    case 'f': *out = 12; return ATOM_LITERAL;
-    case 'n': *out = 10; return ATOM_LITERAL;
-    case 'r': *out = 13; return ATOM_LITERAL;
-    case 't': *out = 9; return ATOM_LITERAL;
+    case 'a':
+        *out = 7;
+        return ATOM_LITERAL;
+    case 'e':
+        *out = 27;
+        return ATOM_LITERAL;
+    case 'f':
+        *out = 12;
+        return ATOM_LITERAL;
+    case 'n':
+        *out = 10;
+        return ATOM_LITERAL;
+    case 'r':
+        *out = 13;
+        return ATOM_LITERAL;
+    case 't':
+        *out = 9;
+        return ATOM_LITERAL;
     case '0': {
         unsigned v = 0;
         for (int i = 0; i < 2 && d->p < d->end && *d->p >= '0' && *d->p <= '7'; i++)
@@ -203,33 +216,46 @@ static atom_kind parse_escape(deriver *d, run *r, char *out)
     case 'k':
         if (d->p < d->end && (*d->p == '+' || *d->p == '-')) d->p++;
         if (d->p < d->end && isdigit((unsigned char)*d->p))
-            while (d->p < d->end && isdigit((unsigned char)*d->p)) d->p++;
-        else skip_delimited(d);
+            while (d->p < d->end && isdigit((unsigned char)*d->p))
+                d->p++;
+        else
+            skip_delimited(d);
         return ATOM_OTHER;
     case 'p':
     case 'P':
-        if (d->p < d->end && *d->p == '{') skip_delimited(d);
-        else if (d->p < d->end) d->p++;
+        if (d->p < d->end && *d->p == '{')
+            skip_delimited(d);
+        else if (d->p < d->end)
+            d->p++;
         return ATOM_OTHER;
     case 'N':
         if (d->p < d->end && *d->p == '{') skip_delimited(d);
         return ATOM_OTHER;
-    case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
+    case 'b':
+    case 'B':
+    case 'A':
+    case 'z':
+    case 'Z':
+    case 'G':
+    case 'K':
         return ATOM_EMPTY;
     case 'E':
         return ATOM_TRANSPARENT;
     case 'Q': {
         const char *start = d->p, *stop = d->p;
-        while (stop < d->end && !(stop[0] == '\\' && stop + 1 < d->end && stop[1] == 'E')) stop++;
+        while (stop < d->end && !(stop[0] == '\\' && stop + 1 < d->end && stop[1] == 'E'))
+            stop++;
         d->p = stop < d->end ? stop + 2 : d->end;
         if (stop == start) return ATOM_TRANSPARENT;
-        for (const char *c = start; c < stop - 1; c++) run_push(d, r, *c);
+        for (const char *c = start; c < stop - 1; c++)
+            run_push(d, r, *c);
         *out = stop[-1];
         return ATOM_LITERAL;
     }
     default:
         if (isdigit((unsigned char)e)) { /* back reference */
-            while (d->p < d->end && isdigit((unsigned char)*d->p)) d->p++;
+            while (d->p < d->end && isdigit((unsigned char)*d->p))
+                d->p++;
             return ATOM_OTHER;
         }
         if (isalnum((unsigned char)e)) return ATOM_OTHER; /* \d \w \s \h \v \R \X ... */
@@ -249,7 +275,8 @@ static const char *skip_class(const char *p, const char *end)
             p += 2;
         } else if (*p == '[' && p + 1 < end && p[1] == ':') {
             const char *q = p + 2;
-            while (q + 1 < end && !(q[0] == ':' && q[1] == ']')) q++;
+            while (q + 1 < end && !(q[0] == ':' && q[1] == ']'))
+                q++;
             p = q + 1 < end ? q + 2 : end;
         } else if (*p == ']') {
             return p + 1;
@@ -271,7 +298,8 @@ static const char *find_group_end(const char *p, const char *end, bool *has_alt)
         if (c == '\\') {
             if (p + 1 < end && p[1] == 'Q') {
                 p += 2;
-                while (p < end && !(p[0] == '\\' && p + 1 < end && p[1] == 'E')) p++;
+                while (p < end && !(p[0] == '\\' && p + 1 < end && p[1] == 'E'))
+                    p++;
             }
             p += 2;
             continue;
@@ -286,7 +314,8 @@ static const char *find_group_end(const char *p, const char *end, bool *has_alt)
             p = q + 1;
             continue;
         }
-        if (c == '(') depth++;
+        if (c == '(')
+            depth++;
         else if (c == ')') {
             if (depth == 0) return p;
             depth--;
@@ -321,12 +350,16 @@ static quantifier parse_quantifier(deriver *d)
             s++;
             digits = true;
         }
-        if (!digits) return q; /* not a quantifier: a literal '{' follows */
-        if (s < d->end && *s == ',') {
+        bool comma = s < d->end && *s == ',';
+        if (comma) {
             s++;
-            while (s < d->end && isdigit((unsigned char)*s)) s++;
+            while (s < d->end && isdigit((unsigned char)*s))
+                s++;
         }
-        if (s >= d->end || *s != '}') return q;
+        if (s >= d->end || *s != '}') return q; /* not a quantifier: a literal '{' */
+        /* "{,n}" is literal text before PCRE2 10.43 and a quantifier after:
+         * taking it as {0,n} is sound either way (it only loses literals) */
+        if (!digits && !comma) return q;
         q.present = true;
         q.min = min;
         d->p = s + 1;
@@ -351,10 +384,14 @@ static void read_flags(deriver *d)
     bool negated = false;
     for (; d->p < d->end && *d->p != ':' && *d->p != ')'; d->p++) {
         char c = *d->p;
-        if (c == '-') negated = true;
-        else if (c == '^') negated = false;
-        else if (c == 'i' && !negated) d->icase = true;
-        else if (c == 'x' && !negated) d->give_up = true; /* whitespace would not be literal */
+        if (c == '-')
+            negated = true;
+        else if (c == '^')
+            negated = false;
+        else if (c == 'i' && !negated)
+            d->icase = true;
+        else if (c == 'x' && !negated)
+            d->give_up = true; /* whitespace would not be literal */
     }
 }
 
@@ -372,7 +409,9 @@ static group_kind open_group(deriver *d)
     if (d->p >= d->end) return GROUP_OPAQUE;
     char c = *d->p;
     switch (c) {
-    case ':': case '>': case '|':
+    case ':':
+    case '>':
+    case '|':
         d->p++;
         return GROUP_CONTENT;
     case '#': { /* comment: runs to the first ')', whatever it contains */
@@ -380,7 +419,9 @@ static group_kind open_group(deriver *d)
         d->p = q ? q : d->end;
         return GROUP_COMMENT;
     }
-    case '=': case '!': case 'C':
+    case '=':
+    case '!':
+    case 'C':
         return GROUP_EMPTY;
     case '<':
         if (d->p + 1 < d->end && (d->p[1] == '=' || d->p[1] == '!')) return GROUP_EMPTY;
@@ -400,11 +441,14 @@ static group_kind open_group(deriver *d)
             return GROUP_CONTENT;
         }
         return GROUP_OPAQUE; /* (?P=name) back reference, (?P>name) call */
-    case '(': case 'R': case '&': case '+':
+    case '(':
+    case 'R':
+    case '&':
+    case '+':
         return GROUP_OPAQUE;
     default:
-        if (isdigit((unsigned char)c) || (c == '-' && d->p + 1 < d->end &&
-                                          isdigit((unsigned char)d->p[1])))
+        if (isdigit((unsigned char)c) ||
+            (c == '-' && d->p + 1 < d->end && isdigit((unsigned char)d->p[1])))
             return GROUP_OPAQUE;
         read_flags(d);
         if (d->p < d->end && *d->p == ':') {
@@ -456,8 +500,10 @@ static void parse_sequence(deriver *d, run *r, litset *best)
             } else {
                 flush_run(d, r, best);
                 litset inner = parse_alternation(d);
-                if (q.min >= 1) offer_set(best, &inner);
-                else litset_free(&inner);
+                if (q.min >= 1)
+                    offer_set(best, &inner);
+                else
+                    litset_free(&inner);
             }
             d->end = saved_end;
             d->p = after;
@@ -624,7 +670,8 @@ static uint32_t rarest_gram(te_str lit)
     unsigned best_weight = ~0u;
     for (size_t i = 0; i + GRAM <= lit.len; i++) {
         unsigned w = 0;
-        for (size_t k = 0; k < GRAM; k++) w += byte_weight(fold((unsigned char)lit.ptr[i + k]));
+        for (size_t k = 0; k < GRAM; k++)
+            w += byte_weight(fold((unsigned char)lit.ptr[i + k]));
         if (w < best_weight) {
             best_weight = w;
             best = (uint32_t)i;
@@ -662,7 +709,8 @@ te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
     }
     if (n) memcpy(scan->literals, literals, n * sizeof *literals);
     scan->n_literals = n;
-    for (int b = 0; b < 256; b++) scan->fold[b] = fold((unsigned char)b);
+    for (int b = 0; b < 256; b++)
+        scan->fold[b] = fold((unsigned char)b);
 
     /* counting sort of the literals by the hash slot of their gram */
     for (size_t i = 0; i < n; i++) {
@@ -677,7 +725,8 @@ te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
         scan->bitmap[slot_of[i] / 64] |= 1ull << (slot_of[i] % 64);
         scan->slot_start[slot_of[i] + 1]++;
     }
-    for (uint32_t h = 0; h < GRAM_SLOTS; h++) scan->slot_start[h + 1] += scan->slot_start[h];
+    for (uint32_t h = 0; h < GRAM_SLOTS; h++)
+        scan->slot_start[h + 1] += scan->slot_start[h];
     for (size_t i = 0; i < n; i++) {
         if (slot_of[i] == UINT32_MAX) continue;
         /* slot_start[h] is advanced while filling, then restored below */
@@ -685,7 +734,8 @@ te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
         e->literal = (uint32_t)i;
         e->offset = offset_of[i];
     }
-    for (uint32_t h = GRAM_SLOTS; h > 0; h--) scan->slot_start[h] = scan->slot_start[h - 1];
+    for (uint32_t h = GRAM_SLOTS; h > 0; h--)
+        scan->slot_start[h] = scan->slot_start[h - 1];
     scan->slot_start[0] = 0;
     free(slot_of);
     free(offset_of);
@@ -707,8 +757,7 @@ static bool find_icase(const char *text, size_t len, te_str needle)
     return false;
 }
 
-static void mark(uint32_t pattern, uint32_t *stamps, uint32_t stamp, uint32_t *hits,
-                 size_t *n_hits)
+static void mark(uint32_t pattern, uint32_t *stamps, uint32_t stamp, uint32_t *hits, size_t *n_hits)
 {
     stamps[pattern] = stamp;
     hits[(*n_hits)++] = pattern;

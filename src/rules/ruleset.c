@@ -169,7 +169,8 @@ bool te_ruleset_keep_code(te_ruleset *rules, pcre2_code *code)
 TE_API void te_ruleset_free(te_ruleset *rules)
 {
     if (!rules) return;
-    for (size_t i = 0; i < rules->n_codes; i++) pcre2_code_free(rules->codes[i]);
+    for (size_t i = 0; i < rules->n_codes; i++)
+        pcre2_code_free(rules->codes[i]);
     free(rules->codes);
     free(rules->rules);
     pcre2_match_context_free(rules->fact_context);
@@ -237,7 +238,8 @@ static bool build_gate(te_ruleset *rules)
     }
     const te_pattern **flat = te_arena_alloc(arena, (n + 1) * sizeof *flat);
     size_t size = 16;
-    while (size < n_names * 2 + 1) size *= 2;
+    while (size < n_names * 2 + 1)
+        size *= 2;
     rules->dispatch = te_arena_alloc(arena, size * sizeof *rules->dispatch);
     size_t *counts = calloc(size, sizeof *counts);
     te_literal_def *defs = calloc(n_literals + 1, sizeof *defs);
@@ -316,7 +318,8 @@ static bool path_list_add(path_list *list, char *path)
 
 static void path_list_free(path_list *list)
 {
-    for (size_t i = 0; i < list->n; i++) free(list->items[i]);
+    for (size_t i = 0; i < list->n; i++)
+        free(list->items[i]);
     free(list->items);
 }
 
@@ -469,13 +472,13 @@ TE_API te_ruleset *te_ruleset_load(const char *const *paths, size_t n_paths, te_
         const te_rule_impl *first = find_rule(rules, rule->rule.info.id, rules->n_rules);
         if (first) {
             te_rule_error_at(&errors, file, rule->id_line, rule->id_column,
-                             "duplicate rule id '%s' (first defined in %s:%u)",
-                             rule->rule.info.id, first->rule.info.file, first->id_line);
+                             "duplicate rule id '%s' (first defined in %s:%u)", rule->rule.info.id,
+                             first->rule.info.file, first->id_line);
             continue;
         }
         if (rules->n_rules >= TE_MAX_RULES) {
-            te_rule_error_at(&errors, file, rule->id_line, rule->id_column,
-                             "more than %u rules", (unsigned)TE_MAX_RULES);
+            te_rule_error_at(&errors, file, rule->id_line, rule->id_column, "more than %u rules",
+                             (unsigned)TE_MAX_RULES);
             continue;
         }
         if (!add_rule(rules, rule)) goto nomem;

@@ -44,23 +44,19 @@ void te_rule_error_vat(te_rule_errors *errors, const char *file, uint32_t line, 
 
 /* ---- YAML node tree (yaml_load.c) ---------------------------------------- */
 
-typedef enum te_ynode_kind {
-    TE_YNODE_SCALAR,
-    TE_YNODE_SEQUENCE,
-    TE_YNODE_MAPPING
-} te_ynode_kind;
+typedef enum te_ynode_kind { TE_YNODE_SCALAR, TE_YNODE_SEQUENCE, TE_YNODE_MAPPING } te_ynode_kind;
 
 typedef struct te_ynode te_ynode;
 struct te_ynode {
     te_ynode_kind kind;
-    uint32_t line;   /* 1-based */
-    uint32_t column; /* 1-based */
-    bool plain;      /* scalar written without quotes (may mean null) */
+    uint32_t line;    /* 1-based */
+    uint32_t column;  /* 1-based */
+    bool plain;       /* scalar written without quotes (may mean null) */
     const char *text; /* scalar: NUL-terminated (no NUL inside) */
     size_t len;
     te_ynode *first; /* children; a mapping alternates key, value */
     te_ynode *last;
-    te_ynode *next;  /* next sibling */
+    te_ynode *next; /* next sibling */
     size_t n_children;
 };
 
@@ -95,8 +91,8 @@ typedef struct te_capture_name {
 } te_capture_name;
 
 struct te_pattern_impl {
-    uint32_t global_id;   /* index in the rule set's flat pattern list */
-    const char *regex;    /* source text */
+    uint32_t global_id; /* index in the rule set's flat pattern list */
+    const char *regex;  /* source text */
     pcre2_code *code;
     uint32_t capture_count;
     const te_capture_name *names; /* named groups, by group number */
@@ -168,8 +164,7 @@ bool te_condition_eval(const te_condition *condition, uint64_t mask);
 typedef void (*te_template_name_fn)(void *ctx, const char *name, size_t len, size_t offset);
 /* Calls fn for every `{name}` a template references. Returns NULL when the
  * template is well formed, else a message and the byte offset of the problem. */
-const char *te_template_check(const char *tmpl, te_template_name_fn fn, void *ctx,
-                              size_t *offset);
+const char *te_template_check(const char *tmpl, te_template_name_fn fn, void *ctx, size_t *offset);
 
 /* ---- literal prefilter (literals.c) ------------------------------------------ */
 
@@ -207,8 +202,8 @@ typedef struct te_example_fact {
 } te_example_fact;
 
 typedef struct te_example {
-    bool match;      /* match (true) or nomatch example */
-    size_t number;   /* 1-based within its list */
+    bool match;    /* match (true) or nomatch example */
+    size_t number; /* 1-based within its list */
     uint32_t line;
     const char *input;
     size_t input_len;

@@ -8,8 +8,7 @@
 
 static bool is_fact_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 /* Parses the placeholder at tmpl[0] == '{' (not "{{"). Fills the name and the
@@ -19,7 +18,8 @@ static size_t parse_placeholder(const char *tmpl, size_t *name_len, const char *
                                 size_t *fallback_len, bool *has_fallback, const char **problem)
 {
     size_t i = 1;
-    while (is_fact_char(tmpl[i])) i++;
+    while (is_fact_char(tmpl[i]))
+        i++;
     *name_len = i - 1;
     *has_fallback = false;
     *fallback = NULL;
@@ -30,7 +30,8 @@ static size_t parse_placeholder(const char *tmpl, size_t *name_len, const char *
     }
     if (tmpl[i] == '|') {
         size_t start = ++i;
-        while (tmpl[i] && tmpl[i] != '}' && tmpl[i] != '{') i++;
+        while (tmpl[i] && tmpl[i] != '}' && tmpl[i] != '{')
+            i++;
         if (tmpl[i] != '}') {
             *problem = "unclosed '{name|fallback}'";
             return 0;
@@ -48,8 +49,7 @@ static size_t parse_placeholder(const char *tmpl, size_t *name_len, const char *
     return i + 1;
 }
 
-const char *te_template_check(const char *tmpl, te_template_name_fn fn, void *ctx,
-                              size_t *offset)
+const char *te_template_check(const char *tmpl, te_template_name_fn fn, void *ctx, size_t *offset)
 {
     for (size_t i = 0; tmpl[i];) {
         if ((tmpl[i] == '{' && tmpl[i + 1] == '{') || (tmpl[i] == '}' && tmpl[i + 1] == '}')) {
@@ -67,8 +67,8 @@ const char *te_template_check(const char *tmpl, te_template_name_fn fn, void *ct
         size_t name_len, fallback_len;
         const char *fallback, *problem = NULL;
         bool has_fallback;
-        size_t n = parse_placeholder(tmpl + i, &name_len, &fallback, &fallback_len,
-                                     &has_fallback, &problem);
+        size_t n = parse_placeholder(tmpl + i, &name_len, &fallback, &fallback_len, &has_fallback,
+                                     &problem);
         if (!n) {
             *offset = i;
             return problem;
@@ -100,8 +100,8 @@ bool te_template_render(const char *tmpl, te_fact_lookup_fn lookup, void *ctx, t
         size_t name_len, fallback_len;
         const char *fallback, *problem = NULL;
         bool has_fallback;
-        size_t n = parse_placeholder(tmpl + i, &name_len, &fallback, &fallback_len,
-                                     &has_fallback, &problem);
+        size_t n = parse_placeholder(tmpl + i, &name_len, &fallback, &fallback_len, &has_fallback,
+                                     &problem);
         if (!n) { /* malformed (the loader refuses these): keep it as text */
             literal_start = i;
             i++;

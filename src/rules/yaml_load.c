@@ -30,8 +30,8 @@ static void fail_at(tree_builder *b, const yaml_mark_t *mark, const char *fmt, .
 {
     va_list ap;
     va_start(ap, fmt);
-    te_rule_error_vat(b->errors, b->file, (uint32_t)mark->line + 1, (uint32_t)mark->column + 1,
-                      fmt, ap);
+    te_rule_error_vat(b->errors, b->file, (uint32_t)mark->line + 1, (uint32_t)mark->column + 1, fmt,
+                      ap);
     va_end(ap);
 }
 
@@ -58,8 +58,7 @@ static bool check_duplicate_keys(tree_builder *b, const te_ynode *map)
     for (size_t i = 1; i < k; i++) {
         if (strcmp(keys[i - 1]->text, keys[i]->text) != 0) continue;
         te_rule_error_at(b->errors, b->file, keys[i]->line, keys[i]->column,
-                         "duplicate key '%s' (first at line %u)", keys[i]->text,
-                         keys[i - 1]->line);
+                         "duplicate key '%s' (first at line %u)", keys[i]->text, keys[i - 1]->line);
         ok = false;
     }
     free(keys);
@@ -83,8 +82,10 @@ static void attach(tree_builder *b, te_ynode *node)
         return;
     }
     te_ynode *parent = b->stack[b->depth - 1];
-    if (parent->last) parent->last->next = node;
-    else parent->first = node;
+    if (parent->last)
+        parent->last->next = node;
+    else
+        parent->first = node;
     parent->last = node;
     parent->n_children++;
 }
@@ -145,10 +146,8 @@ static bool on_event(tree_builder *b, const yaml_event_t *ev, bool *done)
             fail_at(b, mark, "nesting deeper than %u levels", (unsigned)TE_MAX_YAML_DEPTH);
             return false;
         }
-        te_ynode *node = new_node(b,
-                                  ev->type == YAML_SEQUENCE_START_EVENT ? TE_YNODE_SEQUENCE
-                                                                        : TE_YNODE_MAPPING,
-                                  mark);
+        te_ynode *node = new_node(
+            b, ev->type == YAML_SEQUENCE_START_EVENT ? TE_YNODE_SEQUENCE : TE_YNODE_MAPPING, mark);
         if (!node) return false;
         attach(b, node);
         b->stack[b->depth++] = node;

@@ -18,32 +18,43 @@ RULES_DIR = os.path.join(SOURCE_ROOT, "rules")
 DEMO = os.path.join(CORPORA, "demo", "launch-failure.log")
 MIB = 1024 * 1024
 
-# Runs argv[3:] as a grandchild with a time limit and writes its wait status,
-# duration and peak RSS (KiB, from wait4) as JSON to argv[1].
-RUNNER = r"""
+# A small helper process that starts every tediag run: a child forked from
+# this (large) Python process would inherit our peak RSS in its ru_maxrss, a
+# child of this fresh helper inherits only the helper's few MiB. It reads one
+# JSON request per line (argv, env, cwd, stdin/stdout/stderr paths, timeout),
+# forks and execs, waits with wait4 and answers with status, seconds, maxrss.
+SPAWNER = r"""
 import json, os, signal, sys, time
-report, timeout, argv = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
-start = time.monotonic()
-pid = os.fork()
-if pid == 0:
-    try:
-        os.execv(argv[0], argv)
-    finally:
-        os._exit(127)
-timed_out = False
-while True:
-    got, status, usage = os.wait4(pid, os.WNOHANG)
-    if got:
-        break
-    if time.monotonic() - start > timeout:
-        os.kill(pid, signal.SIGKILL)
-        got, status, usage = os.wait4(pid, 0)
-        timed_out = True
-        break
-    time.sleep(0.005)
-with open(report, "w") as f:
-    json.dump({"status": status, "seconds": time.monotonic() - start,
-               "maxrss": usage.ru_maxrss, "timed_out": timed_out}, f)
+for line in sys.stdin:
+    req = json.loads(line)
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            fd_in = os.open(req["stdin"] or os.devnull, os.O_RDONLY)
+            fd_out = os.open(req["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd_err = os.open(req["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(fd_in, 0)
+            os.dup2(fd_out, 1)
+            os.dup2(fd_err, 2)
+            os.chdir(req["cwd"])
+            os.execve(req["argv"][0], req["argv"], req["env"])
+        finally:
+            os._exit(127)
+    timed_out = False
+    while True:
+        got, status, usage = os.wait4(pid, os.WNOHANG)
+        if got:
+            break
+        if time.monotonic() - start > req["timeout"]:
+            os.kill(pid, signal.SIGKILL)
+            got, status, usage = os.wait4(pid, 0)
+            timed_out = True
+            break
+        time.sleep(0.002)
+    sys.stdout.write(json.dumps({"status": status, "seconds": time.monotonic() - start,
+                                 "maxrss": usage.ru_maxrss, "timed_out": timed_out}) + "\n")
+    sys.stdout.flush()
 """
 
 # The fields every JSON summary carries (README, "The incident JSON contract").
@@ -134,6 +145,7 @@ class Suite:
         self.env = dict(os.environ)
         self.env["TEDIAG_RULES"] = RULES_DIR
         self.env.pop("NO_COLOR", None)
+        self.spawner = None
         if self.sanitized:
             print(f"[{name}] sanitized build: time limits x{self.slow:g}, RSS bounds not asserted")
 
@@ -166,6 +178,9 @@ class Suite:
                           f"stderr: {result.err[-1500:]}")
 
     def done(self):
+        if self.spawner:
+            self.spawner.stdin.close()
+            self.spawner.wait()
         extra = f"; worst peak RSS {self.worst_rss[0]:.1f} MiB ({self.worst_rss[1]})" \
             if self.worst_rss[0] else ""
         if self.failures:
@@ -193,35 +208,28 @@ class Suite:
     # ---- running ------------------------------------------------------------
 
     def run(self, args, stdin_path=None, stdin_bytes=None, timeout=20.0, cwd=None, env=None):
-        """Runs tediag ARGS to completion; stdout/stderr go to files (no pipe
-        dead-lock, any size). A small fresh runner process forks tediag and
-        reports its wait4 rusage: a child forked from this (large) Python
-        process would inherit our peak RSS in ru_maxrss. Killed on timeout."""
+        """Runs tediag ARGS to completion through the spawner; stdout/stderr go
+        to files (any size); peak RSS from wait4. Killed on timeout."""
         timeout *= self.slow
         argv = [self.tediag] + list(args)
         if stdin_bytes is not None:
             stdin_path = self.write("stdin.bin", stdin_bytes)
-        report = self.path("runner.json")
-        out_f = tempfile.TemporaryFile(dir=self.dir)
-        err_f = tempfile.TemporaryFile(dir=self.dir)
-        in_f = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
-        try:
-            subprocess.run([sys.executable, "-I", "-S", "-c", RUNNER, report, str(timeout)] + argv,
-                           stdin=in_f, stdout=out_f, stderr=err_f, cwd=cwd or SOURCE_ROOT,
-                           env=env or self.env, check=True, timeout=timeout + 30)
-            with open(report) as f:
-                rep = json.load(f)
-            out_f.seek(0)
-            err_f.seek(0)
-            r = Result(argv, rep["status"], out_f.read(), err_f.read(), rep["seconds"],
-                       rep["maxrss"])
-            r.timed_out = rep["timed_out"]
-            return r
-        finally:
-            if stdin_path:
-                in_f.close()
-            out_f.close()
-            err_f.close()
+        if self.spawner is None:
+            self.spawner = subprocess.Popen([sys.executable, "-I", "-S", "-c", SPAWNER],
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            text=True)
+        out_path, err_path = self.path("run.stdout"), self.path("run.stderr")
+        req = {"argv": argv, "env": env or self.env, "cwd": cwd or SOURCE_ROOT,
+               "stdin": stdin_path, "stdout": out_path, "stderr": err_path, "timeout": timeout}
+        self.spawner.stdin.write(json.dumps(req) + "\n")
+        self.spawner.stdin.flush()
+        rep = json.loads(self.spawner.stdout.readline())
+        r = Result(argv, rep["status"], read(out_path), read(err_path), rep["seconds"],
+                   rep["maxrss"])
+        r.timed_out = rep["timed_out"]
+        os.unlink(out_path)
+        os.unlink(err_path)
+        return r
 
     def run_json(self, args, label, allowed=(0, 1), **kw):
         """Runs with --format json; returns (result, document or None)."""
@@ -235,6 +243,29 @@ class Suite:
             return r, None
         self.check(isinstance(doc.get("incidents"), list) and isinstance(doc.get("summary"), dict),
                    f"{label}: JSON document lacks incidents/summary")
+        return r, doc
+
+    def strict_json(self, raw, label):
+        """JSON that is also valid UTF-8 (json.loads on bytes lets surrogates pass)."""
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            self.check(False, f"{label}: output is not valid UTF-8 JSON ({e})")
+            return None
+
+    def hostile(self, label, argv, allowed=(0, 1), seconds=10.0, rss=200, **kw):
+        """One hostile case with --format json: exit status (never a signal),
+        time, peak RSS, strict JSON output and the line accounting."""
+        r = self.run(["--format", "json", "--no-live"] + list(argv), timeout=seconds * 3, **kw)
+        print(f"[{self.name}] {label}: {r.describe()}")
+        if not self.check_exit(r, set(allowed), label):
+            return r, None
+        self.check(r.seconds < seconds * self.slow, f"{label}: took {r.seconds:.1f}s (limit {seconds}s)")
+        self.check_rss(r, rss, label)
+        doc = self.strict_json(r.stdout, label)
+        if doc is None:
+            return r, None
+        self.check_accounting(doc.get("summary"), label)
         return r, doc
 
     def check_accounting(self, summary, label):

@@ -417,6 +417,52 @@ static void test_untimed_links_by_position(void **state)
     assert_string_equal(g_seen.inc[2].path, EXE_B);
 }
 
+static void test_untimed_and_timed_of_one_source_link_by_position(void **state)
+{
+    fixture *f = *state;
+    /* A pasted note without time, then a crash report with its Date/Time. */
+    make_event(&f->ev[0], "ticket.txt", 2, -1, "", "it dies with Code Signature Invalid");
+    feed(f->c, &f->ev[0], f->generic_amfid);
+    make_event(&f->ev[1], "ticket.txt", 9, T0, "A", "Exception Type: EXC_CRASH");
+    f->ev[1].event.type = te_str_cstr("crash");
+    add_extra(&f->ev[1], "path", EXE_A);
+    feed(f->c, &f->ev[1], f->generic_crash);
+    /* Another crash report further down, in the same paste, minutes later:
+     * the time decides, although it is close to the note in lines. */
+    make_event(&f->ev[2], "ticket.txt", 60, T0 + 300 * SEC, "B", "Exception Type: EXC_CRASH");
+    f->ev[2].event.type = te_str_cstr("crash");
+    feed(f->c, &f->ev[2], f->generic_crash);
+    te_correlator_finish(f->c);
+    assert_int_equal(g_seen.n, 2);
+    assert_int_equal(g_seen.inc[0].n_evidence, 2);
+    assert_string_equal(g_seen.inc[0].path, EXE_A);
+    assert_int_equal(g_seen.inc[1].n_evidence, 1);
+    assert_string_equal(g_seen.inc[1].process, "B");
+}
+
+static void test_timed_matches_do_not_link_by_position(void **state)
+{
+    fixture *f = *state;
+    /* Two lines next to each other but a minute apart: two launches. */
+    make_event(&f->ev[0], "system.log", 1, T0, "kernel", "ASP deny");
+    feed(f->c, &f->ev[0], f->generic_amfid);
+    make_event(&f->ev[1], "system.log", 2, T0 + 60 * SEC, "kernel", "ASP deny");
+    feed(f->c, &f->ev[1], f->generic_amfid);
+    assert_int_equal(g_seen.n, 1); /* the first one's window has passed */
+    te_correlator_finish(f->c);
+    assert_int_equal(g_seen.n, 2);
+    /* A busy log: thousands of lines within one millisecond still link. */
+    memset(&g_seen, 0, sizeof g_seen);
+    make_event(&f->ev[2], "system.log", 10, T0, "taskgated-helper", "x");
+    add_capture(&f->ev[2], "bundle_id", "com.example.A");
+    feed(f->c, &f->ev[2], f->unsat_cause);
+    make_event(&f->ev[3], "system.log", 10 + 5 * TE_UNTIMED_WINDOW_LINES, T0 + 800, "kernel", "y");
+    feed(f->c, &f->ev[3], f->unsat_kernel);
+    te_correlator_finish(f->c);
+    assert_int_equal(g_seen.n, 1);
+    assert_int_equal(g_seen.inc[0].n_evidence, 2);
+}
+
 static void test_untimed_links_by_key_across_sources(void **state)
 {
     fixture *f = *state;
@@ -761,6 +807,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_window_closes_before_finish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_source_does_not_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_untimed_links_by_position, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_untimed_and_timed_of_one_source_link_by_position,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timed_matches_do_not_link_by_position, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_untimed_links_by_key_across_sources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_supersedes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_supersedes_between_causes, setup, teardown),

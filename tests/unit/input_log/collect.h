@@ -150,8 +150,8 @@ static inline collector *collect_text(const te_reader_ops *ops, const char *text
 static inline void assert_accounting(const collector *c)
 {
     const te_summary *s = &c->summary;
-    assert_int_equal(s->lines, s->lines_in_events + s->lines_meta + s->lines_not_understood +
-                                   s->lines_cut);
+    assert_int_equal(s->lines,
+                     s->lines_in_events + s->lines_meta + s->lines_not_understood + s->lines_cut);
 }
 
 /* Splits a NUL-terminated text into te_str lines (no terminators). */

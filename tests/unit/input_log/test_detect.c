@@ -12,8 +12,8 @@ extern const te_reader_ops te_reader_jsonl_mandiant;
 extern const te_reader_ops te_reader_loose;
 
 static const te_reader_ops *const mine[] = {
-    &te_reader_log_default, &te_reader_log_syslog,     &te_reader_log_compact,
-    &te_reader_log_json,    &te_reader_log_ndjson,     &te_reader_jsonl_mandiant,
+    &te_reader_log_default, &te_reader_log_syslog, &te_reader_log_compact,
+    &te_reader_log_json,    &te_reader_log_ndjson, &te_reader_jsonl_mandiant,
 };
 #define N_MINE (sizeof mine / sizeof mine[0])
 
@@ -48,7 +48,8 @@ static void assert_no_log_style(const char *text)
     }
     char why[256];
     const te_reader_ops *r = te_detect_format(lines, n, why, sizeof why);
-    for (size_t i = 0; i < N_MINE; i++) assert_ptr_not_equal(r, mine[i]);
+    for (size_t i = 0; i < N_MINE; i++)
+        assert_ptr_not_equal(r, mine[i]);
 }
 
 static void test_detect_default_styles(void **state)
@@ -71,14 +72,15 @@ static void test_detect_default_styles(void **state)
                     "     0    kernel: CODE SIGNING: cs_invalid_page(0x104ccc000)\n",
                     "log-default", "2 of 2 lines are default-style entries");
     /* an empty log show result: header, rule and summary only */
-    assert_detected("Timestamp                       Thread     Type        Activity             "
-                    "PID    TTL  \n"
-                    "--------------------------------------------------------------------------------"
-                    "------------------------------------\n"
-                    "Log      - Default:          0, Info:                0, Debug:             0, "
-                    "Error:          0, Fault:          0\n"
-                    "Activity - Create:           0, Transition:          0, Actions:           0\n",
-                    "log-default", "header");
+    assert_detected(
+        "Timestamp                       Thread     Type        Activity             "
+        "PID    TTL  \n"
+        "--------------------------------------------------------------------------------"
+        "------------------------------------\n"
+        "Log      - Default:          0, Info:                0, Debug:             0, "
+        "Error:          0, Fault:          0\n"
+        "Activity - Create:           0, Transition:          0, Actions:           0\n",
+        "log-default", "header");
 }
 
 static void test_detect_syslog_and_compact(void **state)
@@ -127,13 +129,14 @@ static void test_not_a_log_style(void **state)
 {
     (void)state;
     /* a crash report */
-    assert_no_log_style("Process:               Privileges [35360]\n"
-                        "Path:                  /Applications/Privileges.app/Contents/MacOS/Privileges\n"
-                        "Identifier:            corp.sap.privileges\n"
-                        "Date/Time:             2025-01-15 13:25:40.068 -0500\n"
-                        "OS Version:            macOS 13.7.2 (22H313)\n"
-                        "Exception Type:        EXC_CRASH (SIGKILL (Code Signature Invalid))\n"
-                        "Termination Reason:    Namespace CODESIGNING, Code 4 Launch Constraint\n");
+    assert_no_log_style(
+        "Process:               Privileges [35360]\n"
+        "Path:                  /Applications/Privileges.app/Contents/MacOS/Privileges\n"
+        "Identifier:            corp.sap.privileges\n"
+        "Date/Time:             2025-01-15 13:25:40.068 -0500\n"
+        "OS Version:            macOS 13.7.2 (22H313)\n"
+        "Exception Type:        EXC_CRASH (SIGKILL (Code Signature Invalid))\n"
+        "Termination Reason:    Namespace CODESIGNING, Code 4 Launch Constraint\n");
     /* an .ips header and body start */
     assert_no_log_style("{\"app_name\":\"x\",\"timestamp\":\"2025-09-15 08:13:39.00 -0700\","
                         "\"bug_type\":\"309\",\"os_version\":\"macOS 13.7.8 (22H730)\"}\n"
@@ -144,12 +147,13 @@ static void test_not_a_log_style(void **state)
     /* other JSON with a "message" object */
     assert_no_log_style("{\"message\":{\"Count\":1},\"name\":\"ExecutableMeasurement\"}\n");
     /* prose around one pasted log line, and a quoted one */
-    assert_no_log_style("I see this when I start the app:\n"
-                        "It worked on Monday.\n"
-                        "Then after the update:\n"
-                        "2022-03-19 08:45:54.949439-0600 0x1a86f    Default     0x0                  "
-                        "0      0    kernel: CODE SIGNING: cs_invalid_page(0x104ccc000)\n"
-                        "Any idea?\n");
+    assert_no_log_style(
+        "I see this when I start the app:\n"
+        "It worked on Monday.\n"
+        "Then after the update:\n"
+        "2022-03-19 08:45:54.949439-0600 0x1a86f    Default     0x0                  "
+        "0      0    kernel: CODE SIGNING: cs_invalid_page(0x104ccc000)\n"
+        "Any idea?\n");
     assert_no_log_style("> 2025-01-15 13:25:40.068147-0500 0x32d38   Default     0x0          "
                         "        0      0    Kernel: AMFI: Launch Constraint Violation\n");
     /* elision lines are not a JSON array */
@@ -187,7 +191,8 @@ static void test_garbage_is_survived(void **state)
     char why[256];
     const te_reader_ops *r = te_detect_format(lines, n, why, sizeof why);
     assert_non_null(r);
-    for (size_t i = 0; i < N_MINE; i++) assert_ptr_not_equal(r, mine[i]);
+    for (size_t i = 0; i < N_MINE; i++)
+        assert_ptr_not_equal(r, mine[i]);
     /* every reader of this area digests the garbage with the accounting intact */
     const te_reader_ops *all[] = {&te_reader_log_default, &te_reader_log_syslog,
                                   &te_reader_log_compact, &te_reader_log_json,
@@ -210,15 +215,76 @@ static void test_empty_detection_is_loose(void **state)
     assert_true(strlen(why) > 0);
 }
 
+static char *crlf_copy(const char *text)
+{
+    size_t n = strlen(text);
+    char *out = malloc(2 * n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '\n') *o++ = '\r';
+        *o++ = text[i];
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Every reader of this area, on the same two-line record: empty input, no
+ * final newline, CRLF, byte-by-byte feeding all give the same event. */
+static void test_every_reader_basics(void **state)
+{
+    (void)state;
+    static const struct {
+        const te_reader_ops *ops;
+        const char *text;
+    } samples[] = {
+        {&te_reader_log_default, "2022-03-19 08:45:54.949439-0600 0x1a86f    Default     0x0      "
+                                 "            0      0    kernel: hi\n  more"},
+        {&te_reader_log_syslog, "2023-05-26 13:42:44.136082+0200  localhost kernel[0]: hi\n  more"},
+        {&te_reader_log_compact, "2022-11-14 13:21:14.972 Df kernel[0:1f] hi\n  more"},
+        {&te_reader_log_json, "[{\n  \"eventMessage\" : \"hi\\n  more\",\n  \"processImagePath\" : "
+                              "\"\\/kernel\"\n}]"},
+        {&te_reader_log_ndjson,
+         "{\"eventMessage\":\"hi\\n  more\",\"processImagePath\":\"\\/kernel\"}"},
+        {&te_reader_jsonl_mandiant,
+         "{\"message\":\"hi\\n  more\",\"process\":\"/kernel\",\"log_type\":\"Default\"}"},
+        {&te_reader_loose, "kernel: hi\n  more"},
+    };
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        const te_reader_ops *ops = samples[i].ops;
+        collector *c = collect_text(ops, "");
+        assert_int_equal(c->n, 0);
+        assert_int_equal(c->summary.lines, 0);
+        collect_free(c);
+
+        char *crlf = crlf_copy(samples[i].text);
+        char with_newline[512];
+        snprintf(with_newline, sizeof with_newline, "%s\n", samples[i].text);
+        const char *variants[] = {samples[i].text, with_newline, crlf};
+        for (size_t v = 0; v < 3; v++) {
+            for (size_t chunk = 0; chunk < 3; chunk += 1) {
+                c = collect_run(ops, variants[v], strlen(variants[v]), chunk);
+                assert_accounting(c);
+                if (c->n != 1) fail_msg("%s: %zu events (variant %zu)", ops->name, c->n, v);
+                assert_string_equal(c->ev[0].process, "kernel");
+                assert_string_equal(c->ev[0].message, "hi\n  more");
+                assert_int_equal(c->ev[0].line, 1);
+                assert_int_equal(c->summary.lines_not_understood, 0);
+                collect_free(c);
+            }
+        }
+        free(crlf);
+    }
+}
+
 static void test_registry(void **state)
 {
     (void)state;
     const te_reader_ops *const *all = te_readers_all();
-    const char *order[] = {"log-default", "log-syslog",  "log-compact", "log-json",
-                           "log-ndjson",  "jsonl",       "loose",       "console",
-                           "crash-text",  "crash-ips",   "notarytool",  "tool-output"};
+    const char *order[] = {"log-default", "log-syslog", "log-compact", "log-json",
+                           "log-ndjson",  "jsonl",      "loose",       "console",
+                           "crash-text",  "crash-ips",  "notarytool",  "tool-output"};
     size_t n = 0;
-    while (all[n]) n++;
+    while (all[n])
+        n++;
     assert_int_equal(n, sizeof order / sizeof order[0]);
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(all[i]->name, order[i]);
@@ -249,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_not_a_log_style),
         cmocka_unit_test(test_garbage_is_survived),
         cmocka_unit_test(test_empty_detection_is_loose),
+        cmocka_unit_test(test_every_reader_basics),
         cmocka_unit_test(test_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

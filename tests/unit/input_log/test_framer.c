@@ -39,7 +39,8 @@ static void on_cut(void *ctx, uint64_t lineno, uint64_t bytes)
 
 static void free_seen(lines_seen *s)
 {
-    for (size_t i = 0; i < s->n; i++) free(s->text[i]);
+    for (size_t i = 0; i < s->n; i++)
+        free(s->text[i]);
     memset(s, 0, sizeof *s);
 }
 

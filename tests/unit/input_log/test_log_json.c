@@ -58,15 +58,16 @@ static void check_pretty(collector *c)
     assert_int_equal(e->pid, 51184);
     assert_int_equal(e->thread, 1138139);
     assert_string_equal(e->type, "Default");
-    assert_string_equal(e->message,
-                        "nicscott : TTY=ttys001 ; PWD=/Users/nicscott ; USER=root ; COMMAND=/bin/ls");
+    assert_string_equal(
+        e->message, "nicscott : TTY=ttys001 ; PWD=/Users/nicscott ; USER=root ; COMMAND=/bin/ls");
     assert_true(e->has_time && e->has_offset);
     assert_int_equal(e->time_us, 1754748715521570LL);
     assert_int_equal(e->offset_min, -240);
     assert_int_equal(e->line, 3);
     assert_int_equal(e->line_end, 28);
     e = &c->ev[1];
-    assert_string_equal(e->message, "line1\nline2 \"quoted\" \xc3\xa9 \xf0\x9f\x98\x80 {not a brace}");
+    assert_string_equal(e->message,
+                        "line1\nline2 \"quoted\" \xc3\xa9 \xf0\x9f\x98\x80 {not a brace}");
     assert_string_equal(e->process, "amfid");
     assert_string_equal(e->sender, "Security");
     assert_string_equal(e->subsystem, "com.apple.MobileFileIntegrity");
@@ -113,14 +114,39 @@ static void test_pretty_bad_object_and_truncation(void **state)
     collect_free(c);
 }
 
+static void test_pretty_unterminated_string(void **state)
+{
+    (void)state;
+    const char *text = "[{\n"
+                       "  \"eventMessage\" : \"broken,\n"
+                       "  \"processID\" : 1\n"
+                       "},{\n"
+                       "  \"eventMessage\" : \"ok {\",\n"
+                       "  \"processID\" : 2\n"
+                       "}]\n";
+    collector *c = collect_text(&te_reader_log_json, text);
+    assert_accounting(c);
+    assert_int_equal(c->n, 1);
+    assert_string_equal(c->ev[0].message, "ok {");
+    assert_int_equal(c->ev[0].pid, 2);
+    assert_int_equal(c->ev[0].line, 4);
+    assert_int_equal(c->summary.lines_not_understood, 4);
+    assert_int_equal(c->summary.lines_in_events, 3);
+    assert_int_equal(c->warnings, 1);
+    assert_int_equal(c->last_warning_line, 1);
+    collect_free(c);
+}
+
 static void test_pretty_too_deep(void **state)
 {
     (void)state;
     char text[4096];
     char *p = text;
     p += sprintf(p, "[{\n  \"eventMessage\" : \"deep\",\n  \"x\" : ");
-    for (int i = 0; i < 70; i++) *p++ = '[';
-    for (int i = 0; i < 70; i++) *p++ = ']';
+    for (int i = 0; i < 70; i++)
+        *p++ = '[';
+    for (int i = 0; i < 70; i++)
+        *p++ = ']';
     p += sprintf(p, "\n},{\n  \"eventMessage\" : \"ok\"\n}]\n");
     collector *c = collect_run(&te_reader_log_json, text, (size_t)(p - text), 0);
     assert_accounting(c);
@@ -162,9 +188,8 @@ static void test_ndjson_with_finished_record(void **state)
         assert_string_equal(e->type, "Error");
         assert_int_equal(e->pid, 22207);
         assert_int_equal(e->thread, 11498972);
-        assert_string_equal(e->message,
-                            "com.example.app: Unsatisfied entitlements: "
-                            "com.apple.developer.team-identifier");
+        assert_string_equal(e->message, "com.example.app: Unsatisfied entitlements: "
+                                        "com.apple.developer.team-identifier");
         assert_int_equal(e->time_us, 1704926163306061LL);
         assert_string_equal(collect_extra(e, "event_type"), "logEvent");
         assert_int_equal(e->line, 1);
@@ -188,8 +213,10 @@ static void test_ndjson_depth_limit(void **state)
     char text[512];
     char *p = text;
     p += sprintf(p, "{\"eventMessage\":\"x\",\"deep\":");
-    for (int i = 0; i < 80; i++) *p++ = '[';
-    for (int i = 0; i < 80; i++) *p++ = ']';
+    for (int i = 0; i < 80; i++)
+        *p++ = '[';
+    for (int i = 0; i < 80; i++)
+        *p++ = ']';
     p += sprintf(p, "}\n{\"eventMessage\":\"y\",\"ok\":[[[{}]]]}\n");
     collector *c = collect_run(&te_reader_log_ndjson, text, (size_t)(p - text), 0);
     assert_accounting(c);
@@ -281,6 +308,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pretty_array_with_preamble),
         cmocka_unit_test(test_pretty_bad_object_and_truncation),
+        cmocka_unit_test(test_pretty_unterminated_string),
         cmocka_unit_test(test_pretty_too_deep),
         cmocka_unit_test(test_ndjson_with_finished_record),
         cmocka_unit_test(test_ndjson_depth_limit),

@@ -11,7 +11,8 @@ extern const te_reader_ops te_reader_log_compact;
 static char *to_crlf(const char *text)
 {
     size_t n = strlen(text), lf = 0;
-    for (size_t i = 0; i < n; i++) lf += text[i] == '\n';
+    for (size_t i = 0; i < n; i++)
+        lf += text[i] == '\n';
     char *out = malloc(n + lf + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
         if (text[i] == '\n') *o++ = '\r';
@@ -54,6 +55,7 @@ static collector *run_all_ways(const te_reader_ops *ops, const char *text)
 }
 
 static const char show_with_preamble[] =
+    "% log show --predicate 'sender == \"logger\"' --last 1h\n"
     "Filtering the log data using \"sender == \"logger\" AND composedMessage CONTAINS "
     "\"vmnet-broker\"\"\n"
     "Skipping debug messages, pass --debug to include.\n"
@@ -83,13 +85,13 @@ static void test_default_preamble_header_summary(void **state)
     assert_true(e->has_time && e->has_date && e->has_offset);
     assert_int_equal(e->time_us, 1769375002041859LL);
     assert_int_equal(e->offset_min, 120);
-    assert_int_equal(e->line, 4);
+    assert_int_equal(e->line, 5);
     assert_string_equal(c->ev[1].type, "Default");
     assert_string_equal(c->ev[1].message, "vmnet-broker: Install completed");
     assert_int_equal(c->ev[1].pid, 6161);
-    assert_int_equal(c->summary.lines, 8);
+    assert_int_equal(c->summary.lines, 9);
     assert_int_equal(c->summary.lines_in_events, 2);
-    assert_int_equal(c->summary.lines_meta, 6);
+    assert_int_equal(c->summary.lines_meta, 7);
     assert_int_equal(c->summary.lines_not_understood, 0);
     assert_int_equal(c->warnings, 0);
     collect_free(c);
@@ -115,8 +117,9 @@ static void test_default_multiline_and_subsystem(void **state)
     assert_string_equal(e->process, "sharingd");
     assert_string_equal(e->subsystem, "com.apple.sharing");
     assert_string_equal(e->category, "AirDrop");
-    assert_string_equal(e->message,
-                        "Discoverable mode changed from\n         to\n          , posting notification");
+    assert_string_equal(
+        e->message,
+        "Discoverable mode changed from\n         to\n          , posting notification");
     assert_int_equal(e->line, 1);
     assert_int_equal(e->line_end, 3);
     assert_int_equal(e->time_us, 1741525045609833LL);
@@ -132,7 +135,8 @@ static void test_default_multiline_and_subsystem(void **state)
     e = &c->ev[2];
     assert_string_equal(e->type, "Fault");
     assert_string_equal(e->subsystem, "");
-    assert_string_equal(e->message, "Peer connection [pid=49350] lacks APSConnectionInitiateEntitlement");
+    assert_string_equal(e->message,
+                        "Peer connection [pid=49350] lacks APSConnectionInitiateEntitlement");
     assert_int_equal(c->summary.lines_in_events, 6);
     collect_free(c);
 }
@@ -200,10 +204,11 @@ static void test_default_junk_and_empty(void **state)
     assert_int_equal(c->summary.lines, 0);
     collect_free(c);
 
-    const char *text = "this is not a log line\n"
-                       "\n"
-                       "2022-03-19 08:45:54.949439-0600 0x1a86f    Default     0x0                  "
-                       "0      0    kernel: CODE SIGNING: cs_invalid_page(0x104ccc000): p=23225\n";
+    const char *text =
+        "this is not a log line\n"
+        "\n"
+        "2022-03-19 08:45:54.949439-0600 0x1a86f    Default     0x0                  "
+        "0      0    kernel: CODE SIGNING: cs_invalid_page(0x104ccc000): p=23225\n";
     c = collect_text(&te_reader_log_default, text);
     assert_accounting(c);
     assert_int_equal(c->n, 1);
@@ -221,9 +226,10 @@ static void test_default_three_digit_offset(void **state)
 {
     (void)state;
     /* "-500" as seen in an edited copy (corpus 109) */
-    const char *text = "2025-01-15 13:25:40.068147-500 0x32d38   Default     0x0                  0 "
-                       "     0    Kernel: (AppleMobileFileIntegrity) AMFI: Launch Constraint "
-                       "Violation (enforcing)\n";
+    const char *text =
+        "2025-01-15 13:25:40.068147-500 0x32d38   Default     0x0                  0 "
+        "     0    Kernel: (AppleMobileFileIntegrity) AMFI: Launch Constraint "
+        "Violation (enforcing)\n";
     collector *c = collect_text(&te_reader_log_default, text);
     assert_int_equal(c->n, 1);
     assert_string_equal(c->ev[0].process, "Kernel");
@@ -238,12 +244,14 @@ static void test_record_limit(void **state)
 {
     (void)state;
     size_t cont = TE_MAX_RECORD_LINES + 10;
-    const char *head = "2022-03-19 08:45:54.949439-0600 0x1a86f    Default     0x0                  "
-                       "0      0    kernel: start\n";
+    const char *head =
+        "2022-03-19 08:45:54.949439-0600 0x1a86f    Default     0x0                  "
+        "0      0    kernel: start\n";
     size_t len = strlen(head) + cont * 3 + strlen(head);
     char *text = malloc(len + 1), *p = text;
     p += sprintf(p, "%s", head);
-    for (size_t i = 0; i < cont; i++) p += sprintf(p, " x\n");
+    for (size_t i = 0; i < cont; i++)
+        p += sprintf(p, " x\n");
     p += sprintf(p, "%s", head);
     collector *c = collect_run(&te_reader_log_default, text, (size_t)(p - text), 0);
     assert_accounting(c);
@@ -301,12 +309,13 @@ static void test_syslog_samples(void **state)
 static void test_compact_samples(void **state)
 {
     (void)state;
-    const char *text = "Timestamp               Ty Process[PID:TID]\n"
-                       "2022-11-14 13:21:14.972 Df My App[59972:780a15] Configure argc/argv...\n"
-                       "2022-11-14 13:21:15.341 Df My App[59972:780a15] (libffi.dylib) Hello World!\n"
-                       "2022-11-14 13:21:15.400 E  My App[59972:780a15] "
-                       "[com.apple.libsystem.libdispatch:] oops\n"
-                       "2022-11-14 13:21:15.500 Df My App[59972:780a15] \n";
+    const char *text =
+        "Timestamp               Ty Process[PID:TID]\n"
+        "2022-11-14 13:21:14.972 Df My App[59972:780a15] Configure argc/argv...\n"
+        "2022-11-14 13:21:15.341 Df My App[59972:780a15] (libffi.dylib) Hello World!\n"
+        "2022-11-14 13:21:15.400 E  My App[59972:780a15] "
+        "[com.apple.libsystem.libdispatch:] oops\n"
+        "2022-11-14 13:21:15.500 Df My App[59972:780a15] \n";
     collector *c = run_all_ways(&te_reader_log_compact, text);
     assert_int_equal(c->n, 4);
     saved_event *e = &c->ev[0];
@@ -358,8 +367,9 @@ static void test_meta_kinds(void **state)
     assert_int_equal(te_log_meta_kind(te_str_cstr("Timestamp                       Thread     "
                                                   "Type        Activity             PID    TTL  ")),
                      TE_LOG_META_HEADER_TTL);
-    assert_int_equal(te_log_meta_kind(te_str_cstr("Timestamp                       (process)[PID]")),
-                     TE_LOG_META_HEADER_SYSLOG);
+    assert_int_equal(
+        te_log_meta_kind(te_str_cstr("Timestamp                       (process)[PID]")),
+        TE_LOG_META_HEADER_SYSLOG);
     assert_int_equal(te_log_meta_kind(te_str_cstr("Activity - Create: 0, Transition: 0")),
                      TE_LOG_META_SUMMARY);
     assert_int_equal(te_log_meta_kind(te_str_cstr("Log - a dash")), TE_LOG_META_NONE);
@@ -393,6 +403,10 @@ static void test_composed_message(void **state)
     parse("kernel:", true, &e);
     assert_true(eq(e.process, "kernel"));
     assert_true(eq(e.message, ""));
+
+    parse("=== system boot: 5A3C0E24-2A9F-4F6B-9E0B-1B2C3D4E5F60", true, &e);
+    assert_int_equal(e.process.len, 0);
+    assert_true(eq(e.message, "=== system boot: 5A3C0E24-2A9F-4F6B-9E0B-1B2C3D4E5F60"));
 
     parse("no process here", true, &e);
     assert_int_equal(e.process.len, 0);

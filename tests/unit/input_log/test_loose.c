@@ -8,7 +8,8 @@ extern const te_reader_ops te_reader_loose;
 static char *to_crlf(const char *text)
 {
     size_t n = strlen(text), lf = 0;
-    for (size_t i = 0; i < n; i++) lf += text[i] == '\n';
+    for (size_t i = 0; i < n; i++)
+        lf += text[i] == '\n';
     char *out = malloc(n + lf + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
         if (text[i] == '\n') *o++ = '\r';
@@ -189,10 +190,12 @@ static void test_console_copies(void **state)
         "default\t2024-01-10 14:36:03.306432 -0800\tamfid\tX not valid: values = (\n"
         "\t0 : <CFString 0x14f3055a0 [0x1dd7d39a0]>{contents = \"com.apple.developer.x\"}\n"
         ")}, NSLocalizedDescription=No matching profile found}\n"
-        "par d\xc3\xa9" "faut\t14:21:33.302467 +0100\tkernel\tSandbox: 4 duplicate reports for mds\n"
+        "par d\xc3\xa9"
+        "faut\t14:21:33.302467 +0100\tkernel\tSandbox: 4 duplicate reports for mds\n"
         "- default   15:37:16.296978 -0500   kernel  AMFI: allowing exception handler for "
         "'mig-agent' (708) because the process is unsigned.\n"
-        "\xe9\x94\x99\xe8\xaf\xaf 16:00:22.561430+0800 taskgated-helper Disallowing com.example.helper "
+        "\xe9\x94\x99\xe8\xaf\xaf 16:00:22.561430+0800 taskgated-helper Disallowing "
+        "com.example.helper "
         "because no eligible provisioning profiles found\n"
         "\n"
         "type: info\n"
@@ -217,7 +220,8 @@ static void test_console_copies(void **state)
     expect(&c->ev[2], "", -1, ")}, NSLocalizedDescription=No matching profile found}");
     e = &c->ev[3];
     expect(e, "kernel", -1, "Sandbox: 4 duplicate reports for mds");
-    assert_string_equal(e->type, "par d\xc3\xa9" "faut");
+    assert_string_equal(e->type, "par d\xc3\xa9"
+                                 "faut");
     assert_true(e->has_time);
     assert_false(e->has_date);
     e = &c->ev[4];
@@ -231,7 +235,8 @@ static void test_console_copies(void **state)
            "Disallowing com.example.helper because no eligible provisioning profiles found");
     assert_string_equal(e->type, "\xe9\x94\x99\xe8\xaf\xaf");
     e = &c->ev[6];
-    expect(e, "syspolicyd", -1, "ticket not available: 2/2/8b7410713591e6c79ea98f0132136f0faa55d22a");
+    expect(e, "syspolicyd", -1,
+           "ticket not available: 2/2/8b7410713591e6c79ea98f0132136f0faa55d22a");
     assert_string_equal(e->type, "info");
     assert_string_equal(e->subsystem, "com.apple.syspolicy");
     assert_string_equal(e->category, "default");
@@ -276,11 +281,13 @@ static void test_crash_lines_prompts_and_tools(void **state)
     collector *c = run(text);
     assert_int_equal(c->n, 25);
     expect(&c->ev[0], "", -1, "Process:               Privileges [35360]");
-    expect(&c->ev[1], "", -1, "Exception Type:        EXC_CRASH (SIGKILL (Code Signature Invalid))");
+    expect(&c->ev[1], "", -1,
+           "Exception Type:        EXC_CRASH (SIGKILL (Code Signature Invalid))");
     expect(&c->ev[2], "", -1,
            "Termination Reason:    Namespace CODESIGNING, Code 4 Launch Constraint Violation");
     expect(&c->ev[3], "", -1, "Thread 0 Crashed:");
-    expect(&c->ev[4], "", -1, "0   dyld                          0x0000000100a1c000 _dyld_start + 0");
+    expect(&c->ev[4], "", -1,
+           "0   dyld                          0x0000000100a1c000 _dyld_start + 0");
     expect(&c->ev[5], "", -1, "AMFI: bailing out because of restricted entitlements.");
     expect(&c->ev[6], "", -1,
            "Reason: mapping process and mapped file (non-platform) have different Team IDs");
@@ -368,7 +375,8 @@ static void test_loose_record_limit(void **state)
     size_t n = TE_MAX_RECORD_LINES + 5;
     char *text = malloc(16 + n * 4 + 32), *p = text;
     p += sprintf(p, "kernel: start\n");
-    for (size_t i = 0; i < n; i++) p += sprintf(p, "  x\n");
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "  x\n");
     p += sprintf(p, "amfid: next\n");
     collector *c = collect_run(&te_reader_loose, text, (size_t)(p - text), 0);
     assert_accounting(c);

@@ -15,8 +15,8 @@
 
 enum { AMFI_A, AMFI_B, AMFI_C, CRASH, JIT_FRAME, V8_FRAME, N_PATTERNS };
 static const te_pattern patterns[N_PATTERNS] = {
-    {.name = "amfi_a"},    {.name = "amfi_b"},    {.name = "amfi_c"},
-    {.name = "crash"},     {.name = "jit_frame"}, {.name = "v8-frame"},
+    {.name = "amfi_a"}, {.name = "amfi_b"},    {.name = "amfi_c"},
+    {.name = "crash"},  {.name = "jit_frame"}, {.name = "v8-frame"},
 };
 #define BIT(x) (1ull << (x))
 
@@ -26,8 +26,8 @@ static const te_condition *parse_ok(const char *text)
 {
     char msg[256];
     size_t offset = 0;
-    const te_condition *c = te_condition_parse(text, patterns, N_PATTERNS, &arena, msg, sizeof msg,
-                                               &offset);
+    const te_condition *c =
+        te_condition_parse(text, patterns, N_PATTERNS, &arena, msg, sizeof msg, &offset);
     if (!c) fprintf(stderr, "'%s': %s at %zu\n", text, msg, offset);
     assert_non_null(c);
     return c;
@@ -37,8 +37,8 @@ static void parse_fails(const char *text, const char *message, size_t want_offse
 {
     char msg[256];
     size_t offset = 999;
-    const te_condition *c = te_condition_parse(text, patterns, N_PATTERNS, &arena, msg, sizeof msg,
-                                               &offset);
+    const te_condition *c =
+        te_condition_parse(text, patterns, N_PATTERNS, &arena, msg, sizeof msg, &offset);
     assert_null(c);
     if (!strstr(msg, message) || offset != want_offset)
         fprintf(stderr, "'%s': got '%s' at %zu\n", text, msg, offset);
@@ -108,7 +108,8 @@ static void test_condition_errors(void **state)
     parse_fails("", "ends where a pattern name was expected", 0);
     parse_fails("of crash", "unexpected 'of'", 0);
     char deep[200] = {0};
-    for (int i = 0; i < 40; i++) deep[i] = '(';
+    for (int i = 0; i < 40; i++)
+        deep[i] = '(';
     strcat(deep, "crash");
     parse_fails(deep, "nested too deeply", 33);
 }
@@ -241,8 +242,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_condition_eval),   cmocka_unit_test(test_condition_errors),
-        cmocka_unit_test(test_rule_fires),       cmocka_unit_test(test_template_render),
+        cmocka_unit_test(test_condition_eval), cmocka_unit_test(test_condition_errors),
+        cmocka_unit_test(test_rule_fires),     cmocka_unit_test(test_template_render),
         cmocka_unit_test(test_template_check),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);

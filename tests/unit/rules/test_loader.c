@@ -376,7 +376,8 @@ static void test_error_list_is_bounded(void **state)
     /* 100 unknown keys: the message stays within its buffer and says how many were left out */
     char *text = malloc(64 * 1024);
     size_t n = 0;
-    for (int i = 0; i < 100; i++) n += (size_t)sprintf(text + n, "unknown_key_%d: x\n", i);
+    for (int i = 0; i < 100; i++)
+        n += (size_t)sprintf(text + n, "unknown_key_%d: x\n", i);
     const char *path = temp_rule(text, n);
     te_error err;
     assert_null(load_one(path, &err));

@@ -156,7 +156,8 @@ static void test_any_process_and_unset_groups(void **state)
     assert_string_equal(got.items[0].values[0], "Code Signature Invalid");
     assert_int_equal(run((event_fields){.process = "MyApp", .type = "Error"}, line), 0);
     assert_int_equal(run((event_fields){0}, line), 1);
-    assert_int_equal(run((event_fields){0}, "Exception Type:  EXC_CRASH (SIGKILL (Code Signature Invalid))"), 1);
+    assert_int_equal(
+        run((event_fields){0}, "Exception Type:  EXC_CRASH (SIGKILL (Code Signature Invalid))"), 1);
     assert_string_equal(got.items[0].names[0], "sig");
 }
 
@@ -204,7 +205,8 @@ static void test_catastrophic_regex(void **state)
     (void)state;
     size_t len = 100 * 1024;
     char *line = malloc(len + 1);
-    for (size_t i = 0; i < len; i++) line[i] = (i % 7 == 6) ? ' ' : 'a';
+    for (size_t i = 0; i < len; i++)
+        line[i] = (i % 7 == 6) ? ' ' : 'a';
     line[60000] = '!'; /* within the TE_MAX_MATCH_SUBJECT bytes the regex sees */
     line[len] = '\0';
     uint64_t hits = summary.regex_limit_hits;
@@ -217,7 +219,8 @@ static void test_catastrophic_regex(void **state)
     assert_int_equal(summary.regex_limit_hits, hits + 1);
     const te_rule_info *info = te_ruleset_find(rules, "m4-catastrophic");
     size_t index = 0;
-    while (te_ruleset_rule(rules, index) != info) index++;
+    while (te_ruleset_rule(rules, index) != info)
+        index++;
     assert_int_equal(te_matcher_limit_hits(matcher, index), 1);
     free(line);
 }
@@ -286,7 +289,8 @@ static void test_facts(void **state)
     assert_true(has(&f, "ent_prefix=foo"));
     assert_true(has(&f, "ent_prefix=bar"));
     /* dropped: <private> items and values, the unset group */
-    for (size_t i = 0; f.n != 8 && i < f.n; i++) fprintf(stderr, "fact %s\n", f.items[i]);
+    for (size_t i = 0; f.n != 8 && i < f.n; i++)
+        fprintf(stderr, "fact %s\n", f.items[i]);
     assert_int_equal(f.n, 8);
 
     facts_of("FACTS: ents=; path=(null); code=-413; team= ABCDE12345 ; opt=yes", &f);

@@ -91,7 +91,8 @@ static void test_buf_growth_and_cap(void **state)
     (void)state;
     te_buf b;
     te_buf_init(&b, 1000);
-    for (int i = 0; i < 100; i++) assert_true(te_buf_append(&b, "0123456789", 10));
+    for (int i = 0; i < 100; i++)
+        assert_true(te_buf_append(&b, "0123456789", 10));
     assert_int_equal(b.len, 1000);
     assert_false(b.overflow);
     assert_true(te_buf_terminate(&b));
@@ -130,7 +131,8 @@ static void test_buf_unlimited_and_empty(void **state)
     assert_string_equal(b.data, "");
     static char big[1 << 16];
     memset(big, 'a', sizeof big);
-    for (int i = 0; i < 8; i++) assert_true(te_buf_append(&b, big, sizeof big));
+    for (int i = 0; i < 8; i++)
+        assert_true(te_buf_append(&b, big, sizeof big));
     assert_int_equal(b.len, 8 * sizeof big);
     assert_true(b.cap > b.len);
     te_buf_free(&b);
@@ -139,9 +141,12 @@ static void test_buf_unlimited_and_empty(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_trim_and_compare),   cmocka_unit_test(test_starts_with_and_find),
-        cmocka_unit_test(test_to_i64),             cmocka_unit_test(test_dup_and_copy),
-        cmocka_unit_test(test_buf_growth_and_cap), cmocka_unit_test(test_buf_unlimited_and_empty),
+        cmocka_unit_test(test_trim_and_compare),
+        cmocka_unit_test(test_starts_with_and_find),
+        cmocka_unit_test(test_to_i64),
+        cmocka_unit_test(test_dup_and_copy),
+        cmocka_unit_test(test_buf_growth_and_cap),
+        cmocka_unit_test(test_buf_unlimited_and_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,8 +27,8 @@ static void check(const time_case *c)
     size_t n = te_time_parse(te_str_cstr(c->text), &t);
     if (n != c->consumed) fail_msg("\"%s\": consumed %zu, expected %zu", c->text, n, c->consumed);
     if (n == 0) return;
-    if (t.us != c->us) fail_msg("\"%s\": us %lld, expected %lld", c->text, (long long)t.us,
-                                (long long)c->us);
+    if (t.us != c->us)
+        fail_msg("\"%s\": us %lld, expected %lld", c->text, (long long)t.us, (long long)c->us);
     assert_int_equal(t.offset_min, c->offset_min);
     assert_int_equal(t.has_offset, c->has_offset);
     assert_int_equal(t.has_date, c->has_date);
@@ -63,7 +63,8 @@ static void test_forms(void **state)
         /* a word after a space is not an offset */
         {"2024-01-10 14:36:03 Zebra", 19, 1704897363000000LL, 0, false, true},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check(&cases[i]);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check(&cases[i]);
 }
 
 static void test_rejections(void **state)
