@@ -81,13 +81,19 @@ static int link_key_of(te_str name)
     return -1;
 }
 
-/* A pid key must be a positive number; other keys any non-empty value. */
+/* Only values that identify one launch are keys (they stay facts anyway): a
+ * pid is a positive number, a path looks like one (a '/' or a bundle name),
+ * and a placeholder such as `<app-bundle-id>` (a redaction) is no key. */
 static bool valid_key_value(int kind, te_str value)
 {
     int64_t pid;
     if (value.len == 0) return false;
-    if (kind != TE_KEY_PID) return true;
-    return te_str_to_i64(value, &pid) && pid > 0 && value.ptr[0] != '+';
+    if (value.len >= 2 && value.ptr[0] == '<' && value.ptr[value.len - 1] == '>') return false;
+    if (kind == TE_KEY_PID) return te_str_to_i64(value, &pid) && pid > 0 && value.ptr[0] != '+';
+    if (kind == TE_KEY_PATH)
+        return memchr(value.ptr, '/', value.len) ||
+               (value.len > 4 && memcmp(value.ptr + value.len - 4, ".app", 4) == 0);
+    return true;
 }
 
 /* The .app bundle of a path: the prefix up to the first ".app/" (inclusive

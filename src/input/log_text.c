@@ -568,6 +568,14 @@ static int text_sniff(text_style style, const te_str *lines, size_t n, char *why
         TE_LOG_META_HEADER_TTL, TE_LOG_META_HEADER_SYSLOG, TE_LOG_META_HEADER_COMPACT};
     bool header = p.header == own_header[style] ||
                   (style == STYLE_DEFAULT && p.header == TE_LOG_META_HEADER_NO_TTL);
+    size_t entries = p.entries[style];
+    if (!header && entries == 0) return 0;
+    /* Text before the log (a prompt, a sentence) is fine; a ticket with a
+     * log pasted in the middle is better read by the loose reader, which
+     * keeps the prose as events and still parses the embedded lines. */
+    size_t junk = p.seen[style] ? p.junk_before[style] : p.plain;
+    size_t allowed = entries / 10 > 2 ? entries / 10 : 2;
+    if (junk > allowed) return 0;
     if (header) {
         const char *what = p.header == TE_LOG_META_HEADER_TTL      ? "column header with TTL"
                            : p.header == TE_LOG_META_HEADER_NO_TTL ? "column header without TTL"
@@ -575,10 +583,6 @@ static int text_sniff(text_style style, const te_str *lines, size_t n, char *why
         snprintf(why, cap, "%s at line %zu", what, p.header_line);
         return 95;
     }
-    size_t entries = p.entries[style];
-    if (entries == 0) return 0;
-    size_t allowed = entries / 10 > 2 ? entries / 10 : 2;
-    if (p.junk_before[style] > allowed) return 0;
     snprintf(why, cap, "%zu of %zu lines are %s entries (no header)", entries, p.lines,
              style == STYLE_DEFAULT  ? "default-style"
              : style == STYLE_SYSLOG ? "syslog-style"

@@ -643,6 +643,37 @@ static void test_private_values_ignored(void **state)
     assert_int_equal(g_seen.inc[0].n_evidence, 2);
 }
 
+static void test_placeholders_and_non_paths_are_not_keys(void **state)
+{
+    fixture *f = *state;
+    /* Two pasted fragments in two sources: values that identify nothing
+     * must not link them. */
+    make_event(&f->ev[0], "a.txt", 1, -1, "", "# title: x");
+    add_capture(&f->ev[0], "path", "# title");
+    add_capture(&f->ev[0], "bundle_id", "<app-bundle-id>");
+    feed(f->c, &f->ev[0], f->generic_amfid);
+    te_correlator_begin_source(f->c, 1);
+    make_event(&f->ev[1], "b.txt", 1, -1, "", "# title: y");
+    add_capture(&f->ev[1], "path", "# title");
+    add_capture(&f->ev[1], "bundle_id", "<app-bundle-id>");
+    feed(f->c, &f->ev[1], f->generic_amfid);
+    /* A bundle name is a path key: the same app links the third source. */
+    te_correlator_begin_source(f->c, 2);
+    make_event(&f->ev[2], "c.txt", 1, -1, "spctl", "X.app: rejected");
+    add_capture(&f->ev[2], "path", "X.app");
+    feed(f->c, &f->ev[2], f->generic_amfid);
+    te_correlator_begin_source(f->c, 3);
+    make_event(&f->ev[3], "d.txt", 1, -1, "spctl", "X.app: rejected");
+    add_capture(&f->ev[3], "path", "X.app");
+    feed(f->c, &f->ev[3], f->generic_amfid);
+    te_correlator_finish(f->c);
+    assert_int_equal(g_seen.n, 3);
+    assert_string_equal(g_seen.inc[0].path, "# title"); /* still a fact */
+    assert_int_equal(g_seen.inc[0].n_evidence, 1);
+    assert_int_equal(g_seen.inc[1].n_evidence, 1);
+    assert_int_equal(g_seen.inc[2].n_evidence, 2);
+}
+
 static void test_link_window_option(void **state)
 {
     fixture *f = *state;
@@ -823,6 +854,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tick_ignored_when_not_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_two_contexts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_private_values_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_placeholders_and_non_paths_are_not_keys, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_link_window_option, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_facts_and_app_from_bundle_path, setup, teardown),

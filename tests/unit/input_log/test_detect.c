@@ -154,6 +154,13 @@ static void test_not_a_log_style(void **state)
         "2022-03-19 08:45:54.949439-0600 0x1a86f    Default     0x0                  "
         "0      0    kernel: CODE SIGNING: cs_invalid_page(0x104ccc000)\n"
         "Any idea?\n");
+    assert_no_log_style("We pasted the log below, but first some context.\n"
+                        "The app is signed with our Developer ID.\n"
+                        "It worked on Monday; after the update it does not start.\n"
+                        "Timestamp                       Thread     Type        Activity         "
+                        "    PID    TTL\n"
+                        "2022-03-19 08:45:54.949439-0600 0x1a86f    Default     0x0              "
+                        "    0      0    kernel: CODE SIGNING: cs_invalid_page(0x104ccc000)\n");
     assert_no_log_style("> 2025-01-15 13:25:40.068147-0500 0x32d38   Default     0x0          "
                         "        0      0    Kernel: AMFI: Launch Constraint Violation\n");
     /* elision lines are not a JSON array */
