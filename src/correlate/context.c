@@ -84,7 +84,7 @@ static int link_key_of(te_str name)
 /* Only values that identify one launch are keys (they stay facts anyway): a
  * pid is a positive number, a path looks like one (a '/' or a bundle name),
  * and a placeholder such as `<app-bundle-id>` (a redaction) is no key. */
-static bool valid_key_value(int kind, te_str value)
+bool te_link_key_valid(int kind, te_str value)
 {
     int64_t pid;
     if (value.len == 0) return false;
@@ -414,7 +414,7 @@ static void collect_pending(te_correlator *c, const te_match *m)
     c->n_keys = 0;
     for (size_t i = 0; i < c->n_pending; i++) {
         int kind = link_key_of(pending_name(c, i));
-        if (kind < 0 || !valid_key_value(kind, pending_value(c, i))) continue;
+        if (kind < 0 || !te_link_key_valid(kind, pending_value(c, i))) continue;
         c->keys[c->n_keys].kind = kind;
         c->keys[c->n_keys].index = i;
         c->n_keys++;

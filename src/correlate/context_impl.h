@@ -161,6 +161,9 @@ struct te_correlator {
 
 extern const char *const te_link_key_names[TE_KEY_COUNT];
 
+/* True when a value of this link key kind identifies a launch (context.c). */
+bool te_link_key_valid(int kind, te_str value);
+
 /* Finds a fact of the context by name; NULL when absent. */
 const te_ctx_fact *te_ctx_find_fact(const te_ctx *x, const char *name, size_t name_len);
 

@@ -260,20 +260,34 @@ static void fill_facts(const te_ctx *x, const te_rule *rule, te_incident_scratch
 
 /* ---- one incident --------------------------------------------------------- */
 
+/* The subject's value of a link key: the first value that identifies a
+ * launch, else the first value at all. */
+static const char *subject_key(const te_ctx *x, int kind)
+{
+    const char *name = te_link_key_names[kind];
+    const te_ctx_fact *f = te_ctx_find_fact(x, name, strlen(name));
+    if (!f || f->n_values == 0) return NULL;
+    for (size_t v = 0; v < f->n_values; v++) {
+        const char *value = te_ctx_str(x, f->values[v].off);
+        if (te_link_key_valid(kind, te_str_make(value, f->values[v].len))) return value;
+    }
+    return te_ctx_str(x, f->values[0].off);
+}
+
 static void fill_subject(const te_ctx *x, te_incident *inc)
 {
     inc->process = first_value(x, "process");
     if (!inc->process && x->has_crash_process) inc->process = te_ctx_str(x, x->crash_process_off);
-    inc->path = first_value(x, "path");
+    inc->path = subject_key(x, TE_KEY_PATH);
     if (!inc->process && inc->path) {
         const char *slash = strrchr(inc->path, '/');
         const char *base = slash ? slash + 1 : inc->path;
         if (*base) inc->process = base;
     }
-    inc->bundle_id = first_value(x, "bundle_id");
-    inc->team_id = first_value(x, "team_id");
+    inc->bundle_id = subject_key(x, TE_KEY_BUNDLE_ID);
+    inc->team_id = subject_key(x, TE_KEY_TEAM_ID);
     inc->pid = -1;
-    const char *pid = first_value(x, "pid");
+    const char *pid = subject_key(x, TE_KEY_PID);
     int64_t value;
     if (pid && te_str_to_i64(te_str_cstr(pid), &value) && value > 0) inc->pid = value;
 }

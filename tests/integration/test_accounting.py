@@ -52,6 +52,11 @@ for fmt in formats:
         s.check(doc["summary"]["lines"] == total, f"{label}: lines {doc['summary']['lines']} != {total}")
         s.check(doc["summary"]["inputs"] == len(paths), f"{label}: inputs {doc['summary']['inputs']}")
 
+# The whole of corpora/ as one directory walk (every reader, real excerpts).
+r, doc = s.hostile("corpora/ walked", [common.CORPORA], allowed=(1,), seconds=20)
+if doc:
+    s.check(doc["summary"]["inputs"] >= 100, f"corpora/: only {doc['summary']['inputs']} inputs")
+
 # The same through a .gz and on stdin (other framing paths).
 for fmt in ("log-default", "log-json", "crash-ips"):
     data = common.read(sample_path(fmt))

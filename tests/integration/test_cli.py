@@ -155,16 +155,17 @@ for fmt in ["text", "json", "ndjson", "markdown"]:
     s.check(re.search(r"/Users/(\\?<[a-z]+\d*\\?>|\S*REDACTED\S*)/", both),
             f"--redact --format {fmt}: no placeholder in /Users/<...>/")
     if fmt == "json":
-        doc = json.loads(r.stdout)
-        s.check(doc["incidents"] and "/Users/" in doc["incidents"][0]["subject"].get("path", ""),
+        doc = s.strict_json(r.stdout, "--redact --format json") or {}
+        incs = doc.get("incidents") or [{}]
+        s.check("/Users/" in incs[0].get("subject", {}).get("path", ""),
                 "--redact json: the subject path should keep its shape /Users/<user>/...")
 
 # ---- markdown ticket ---------------------------------------------------------------
 r = text_run("markdown", ["--format", "markdown", DEMO, os.path.join(common.CORPORA, "cases",
                                                                      "two-launches.log")], {1})
 md = r.out
-n_incidents = len(s.run_json([DEMO, os.path.join(common.CORPORA, "cases", "two-launches.log")],
-                             "markdown count")[1]["incidents"])
+n_incidents = len((s.run_json([DEMO, os.path.join(common.CORPORA, "cases", "two-launches.log")],
+                              "markdown count")[1] or {}).get("incidents", []))
 sections = re.findall(r"(?m)^## (?!Run summary).+$", md)
 s.check(len(sections) == n_incidents and n_incidents >= 2,
         f"markdown: {len(sections)} '##' incident sections for {n_incidents} incidents")

@@ -62,10 +62,15 @@ def stop(proc):
 def live_case(label, argv, lines, quiet, margin):
     """Writes the lines, keeps the pipe open, and waits for the incident."""
     proc = start(["--format", "ndjson"] + argv)
-    for line in lines:
-        proc.stdin.write(line)
-        proc.stdin.flush()
-        time.sleep(0.002)  # a stream, not one block
+    try:
+        for line in lines:
+            proc.stdin.write(line)
+            proc.stdin.flush()
+            time.sleep(0.002)  # a stream, not one block
+    except BrokenPipeError:
+        proc.kill()
+        s.check(False, f"{label}: tediag stopped reading its input (exit {proc.wait()})")
+        return
     written = time.monotonic()
     line = read_line_within(proc, (quiet + margin) * s.slow)
     latency = time.monotonic() - written
@@ -107,8 +112,13 @@ live_case("--live --flush-after 0.5", ["--live", "--flush-after", "0.5"], ndjson
 def sigint_case(fmt):
     label = f"SIGINT --format {fmt}"
     proc = start(["--format", fmt, "--color", "never", "--flush-after", "30"])
-    proc.stdin.write(b"".join(demo_lines))
-    proc.stdin.flush()
+    try:
+        proc.stdin.write(b"".join(demo_lines))
+        proc.stdin.flush()
+    except BrokenPipeError:
+        proc.kill()
+        s.check(False, f"{label}: tediag stopped reading its input (exit {proc.wait()})")
+        return
     early = read_line_within(proc, 0.7 * s.slow)
     s.check(early is None, f"{label}: output before the flush time: {early[:100] if early else b''!r}")
     sent = time.monotonic()

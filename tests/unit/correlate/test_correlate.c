@@ -668,10 +668,27 @@ static void test_placeholders_and_non_paths_are_not_keys(void **state)
     feed(f->c, &f->ev[3], f->generic_amfid);
     te_correlator_finish(f->c);
     assert_int_equal(g_seen.n, 3);
-    assert_string_equal(g_seen.inc[0].path, "# title"); /* still a fact */
+    assert_string_equal(g_seen.inc[0].path, "# title"); /* the only value */
+    assert_non_null(strstr(g_seen.inc[0].facts, "path=# title;"));
     assert_int_equal(g_seen.inc[0].n_evidence, 1);
     assert_int_equal(g_seen.inc[1].n_evidence, 1);
     assert_int_equal(g_seen.inc[2].n_evidence, 2);
+    assert_string_equal(g_seen.inc[2].path, "X.app");
+}
+
+static void test_subject_prefers_identifying_values(void **state)
+{
+    fixture *f = *state;
+    make_event(&f->ev[0], "t.txt", 1, -1, "", "# title: x");
+    add_capture(&f->ev[0], "path", "# title");
+    feed(f->c, &f->ev[0], f->generic_amfid);
+    make_event(&f->ev[1], "t.txt", 3, -1, "amfid", EXE_A " not valid");
+    add_capture(&f->ev[1], "path", EXE_A);
+    feed(f->c, &f->ev[1], f->generic_amfid);
+    te_correlator_finish(f->c);
+    assert_int_equal(g_seen.n, 1);
+    assert_string_equal(g_seen.inc[0].path, EXE_A);
+    assert_string_equal(g_seen.inc[0].process, "A");
 }
 
 static void test_link_window_option(void **state)
@@ -856,6 +873,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_private_values_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_placeholders_and_non_paths_are_not_keys, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_subject_prefers_identifying_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_window_option, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_facts_and_app_from_bundle_path, setup, teardown),
