@@ -554,28 +554,43 @@ static void advance_watermarks(te_correlator *c, const te_coord *k)
 
 /* ---- placing a match ---------------------------------------------------- */
 
+static bool ctx_has_rule(const te_ctx *x, const te_rule *rule)
+{
+    for (size_t i = 0; i < x->n_rules; i++)
+        if (x->rules[i].rule == rule) return true;
+    return false;
+}
+
 /* The context the match joins: every context sharing a key (within the window
- * where a common clock exists) merged into one; else the nearest context
- * without conflicting keys within the window; else a new one. */
-static te_ctx *place(te_correlator *c, const te_coord *k, int64_t window_us)
+ * where a common clock exists) merged into one; else, among the contexts
+ * without conflicting keys within the window, one that already holds a match
+ * of the same rule (a key-less `AMFI: bailing out …` belongs with the
+ * entitlement failure, not with another app's failure of the same
+ * millisecond), then the nearest; else a new one. */
+static te_ctx *place(te_correlator *c, const te_coord *k, const te_rule *rule, int64_t window_us)
 {
     size_t shares[TE_MAX_OPEN_CONTEXTS];
     size_t n_shares = 0;
     te_ctx *nearest = NULL;
     te_nearness best = {0};
+    bool best_same_rule = false;
     for (size_t i = 0; i < c->n_open; i++) {
         te_ctx *x = c->open[i];
         te_nearness n = nearness(x, k, window_us);
         if (shares_key(c, x)) {
             if (!n.comparable || n.close) shares[n_shares++] = i;
         } else if (n.close && !conflicts(c, x)) {
-            bool better = !nearest || (!n.by_lines && best.by_lines) ||
+            bool same_rule = ctx_has_rule(x, rule);
+            bool closer = !nearest || (!n.by_lines && best.by_lines) ||
                           (n.by_lines == best.by_lines &&
                            (n.distance < best.distance ||
                             (n.distance == best.distance && x->last_seq > nearest->last_seq)));
+            bool better = !nearest || (same_rule && !best_same_rule) ||
+                          (same_rule == best_same_rule && closer);
             if (better) {
                 nearest = x;
                 best = n;
+                best_same_rule = same_rule;
             }
         }
     }
@@ -700,7 +715,7 @@ void te_correlator_add(te_correlator *c, const te_match *match)
     collect_pending(c, match);
     te_coord k = coord_of(c, match->event);
     advance_watermarks(c, &k);
-    te_ctx *x = place(c, &k, window_us);
+    te_ctx *x = place(c, &k, match->pattern->rule, window_us);
     if (x) ctx_add_match(c, x, match, &k, window_us);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "input/reader.h"
+#include "util/timeparse.h"
 
 #define TOOL_NAME_MAX 64
 /* How far into a line a shell prompt may end ("user@host dir % "). */
@@ -517,11 +518,13 @@ static void tool_destroy(void *state)
 
 static int tool_sniff(const te_str *lines, size_t n_lines, char *why, size_t why_cap)
 {
-    size_t nonblank = 0, prompts = 0, known_commands = 0, hits = 0;
+    size_t nonblank = 0, prompts = 0, known_commands = 0, hits = 0, timestamped = 0;
     for (size_t i = 0; i < n_lines; i++) {
         te_str s = unquote(lines[i]);
         if (s.len == 0) continue;
         nonblank++;
+        te_time t;
+        if (te_time_parse(s, &t) > 0) timestamped++;
         long at = prompt_command(s);
         if (at >= 0) {
             prompts++;
@@ -542,7 +545,11 @@ static int tool_sniff(const te_str *lines, size_t n_lines, char *why, size_t why
     }
     int score = 0;
     const char *reason = "no signing-tool output";
-    if (known_commands && hits) {
+    if (timestamped * 2 >= nonblank && nonblank > 0) {
+        /* mostly log lines: the log readers (or loose) read them with their time */
+        score = 0;
+        reason = "mostly timestamped log lines";
+    } else if (known_commands && hits) {
         score = 75;
         reason = "shell prompt running codesign/spctl/stapler/... with its output";
     } else if (known_commands) {

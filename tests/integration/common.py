@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CORPORA = os.path.join(SOURCE_ROOT, "corpora")
@@ -82,7 +81,7 @@ def is_sanitized(binary):
     """True when the binary (or the libtediag next to it) is built with ASan:
     memory bounds do not apply then (shadow memory, quarantine) and it is slower."""
     candidates = [binary]
-    libdir = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(binary))))
+    libdir = os.path.dirname(os.path.dirname(os.path.dirname(binary)))  # build/src/cli/tediag
     for name in os.listdir(libdir) if os.path.isdir(libdir) else []:
         if name.startswith("libtediag.so"):
             candidates.append(os.path.join(libdir, name))

@@ -5,7 +5,6 @@ reader), the JSON summary must satisfy
 lines == lines_in_events + lines_meta + lines_not_understood + lines_cut,
 and lines must equal the number of lines of the input."""
 import gzip
-import os
 
 import common
 from samples import SAMPLES, expected_incident, sample_path

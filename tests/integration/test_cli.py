@@ -2,7 +2,6 @@
 """Black-box tests of the command line: `live --dry-run`, exit statuses and
 their messages, `explain`, --suppress, --min-severity, --redact in every
 format, and the markdown ticket layout."""
-import json
 import os
 import re
 import shutil
@@ -28,6 +27,9 @@ def text_run(label, argv, allowed, **kw):
 
 
 # ---- live --dry-run and live on Linux ---------------------------------------
+# FINDING (see report): with the full rule catalogue the predicate no longer fits
+# the CLI's 16 KiB buffer (duplicate literals are not removed), so `live --dry-run`
+# and `live` exit 2 with "cannot build the log predicate".
 r = text_run("live --dry-run", ["live", "--dry-run"], {0})
 cmd = r.out.strip()
 s.check(cmd.startswith("/usr/bin/log stream --style ndjson "),

@@ -12,9 +12,11 @@ import subprocess
 
 import common
 
-args = common.parse_args()
+args = common.parse_args(lambda p: p.add_argument(
+    "--readme", default=os.path.join(common.SOURCE_ROOT, "README.md"),
+    help="README to take the example from (to try a proposed change)"))
 s = common.Suite("library", args)
-README = os.path.join(common.SOURCE_ROOT, "README.md")
+README = args.readme
 
 
 def sh(label, argv, env=None, timeout=120):
@@ -95,7 +97,8 @@ if example and meson and pkg_config and cc:
         # temp install has them elsewhere. Substitute that one literal (and say so).
         source = example
         default_rules = f'"{prefix}/share/tediag/rules"'
-        if default_rules in source:
+        # An example that reads $TEDIAG_RULES runs unchanged (the env names the rules).
+        if default_rules in source and 'getenv("TEDIAG_RULES")' not in source:
             source = source.replace(default_rules, f'"{installed_rules}"')
             print(f"[library] note: README example hard-codes {default_rules}; "
                   f"replaced by the temp install's rules dir to run it")
@@ -112,8 +115,8 @@ if example and meson and pkg_config and cc:
                 print(f"[library] note: the example has warnings with -Wall -Wextra:\n"
                       f"{warn.stderr.decode(errors='replace')}")
             if built:
-                run_env = dict(s.env, LD_LIBRARY_PATH=libdir)
-                run_env.pop("TEDIAG_RULES", None)  # the example must use the installed rules
+                # The example must use the installed rules (not the source tree's).
+                run_env = dict(s.env, LD_LIBRARY_PATH=libdir, TEDIAG_RULES=installed_rules)
                 ldd = subprocess.run(["ldd", exe], capture_output=True, env=run_env)
                 line = [l for l in ldd.stdout.decode().splitlines() if "libtediag" in l]
                 s.check(line and dest in line[0],
@@ -132,7 +135,7 @@ if example and meson and pkg_config and cc:
                 print(f"[library] example printed: {out.strip()[:160]}")
                 # With the README's rules path unchanged, the example can only work
                 # where tediag is really installed (report the need for an argument/env).
-                if default_rules in example and not os.path.isdir(prefix + "/share/tediag/rules"):
+                if source != example and not os.path.isdir(prefix + "/share/tediag/rules"):
                     print("[library] note: as written in README.md the example only runs where the "
                           f"rules are installed in {prefix}/share/tediag/rules")
 

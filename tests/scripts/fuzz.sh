@@ -1,12 +1,14 @@
 #!/bin/sh
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for SECONDS
 # on a scratch copy of its seed corpus (tests/fuzz/corpus/<target>/).
-# Prints per target the executions and findings, then "fuzz: N passed, N failed".
+# Prints per target the executions and findings, then "fuzz: N passed, N failed"
+# (exit status 1 when a target failed; its artifacts are kept and named).
 # usage: fuzz.sh BUILD_DIR SECONDS [TARGET...]
 set -u
 build=${1:-build-fuzz}
 seconds=${2:-10}
-shift 2 2>/dev/null || true
+# (a plain `shift 2` with fewer arguments ends a POSIX sh)
+if [ $# -ge 2 ]; then shift 2; else shift $#; fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ ! -f "$build/build.ninja" ]; then
     CC=clang meson setup "$build" "$root" -Dfuzzing=true -Dtests=false -Dbuildtype=debugoptimized \
@@ -35,3 +37,5 @@ for t in $targets; do
     fi
 done
 echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] || exit 1
+rm -rf "$work"

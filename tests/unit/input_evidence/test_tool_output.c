@@ -208,6 +208,13 @@ static void test_sniff(void **state)
                                  "damaged.\nspctl said: x: rejected\nAny idea?\n"),
                      0);
     assert_int_equal(sniff_score(&te_reader_tool_output, "$ codesign -dv x\n"), 65);
+    /* a log capture that quotes a command is left to the log readers */
+    assert_int_equal(sniff_score(&te_reader_tool_output,
+                                 "$ log show --last 5m\n"
+                                 "2024-01-10 14:36:03.306061-0800 0x1 Error 0x0 1 0 amfid: x\n"
+                                 "2024-01-10 14:36:03.306100-0800 0x1 Default 0x0 0 0 kernel: "
+                                 "dyld[5]: y\n"),
+                     0);
 }
 
 int main(void)
