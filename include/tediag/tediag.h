@@ -223,9 +223,10 @@ typedef struct te_summary {
     uint64_t bytes;
     uint64_t lines;
     uint64_t lines_in_events;
-    uint64_t lines_meta;           /* preamble, headers, summaries, skipped records */
+    uint64_t lines_meta;           /* preamble, headers, summaries, records of other kinds */
     uint64_t lines_not_understood;
-    uint64_t lines_cut;            /* over TE_MAX_LINE_BYTES */
+    uint64_t lines_cut;            /* dropped by a limit: over TE_MAX_LINE_BYTES, or part of a
+                                      record over a record limit (size, JSON depth) */
     uint64_t events;
     uint64_t matches;
     uint64_t rules_loaded;
@@ -239,6 +240,7 @@ typedef struct te_summary {
     uint64_t logarchive_files;     /* tracev3 files seen but not decoded */
     uint64_t members_skipped;      /* archive members skipped (unsafe, too large, ratio) */
     uint64_t input_errors;         /* non-fatal read or decode errors */
+    uint64_t binary_files_skipped; /* binary files of walks and archives, not read */
 } te_summary;
 
 typedef struct te_analyzer te_analyzer;

@@ -14,7 +14,7 @@
 #include "cli.h"
 
 #define LOG_TOOL "/usr/bin/log"
-#define PREDICATE_MAX 16384
+#define PREDICATE_MAX 65536
 
 #ifdef __APPLE__
 static volatile sig_atomic_t stop_requested;
@@ -137,6 +137,15 @@ int cli_cmd_live(const cli_options *opt)
     te_ruleset *rules = cli_load_rules(opt);
     if (!rules) return TE_EXIT_ERROR;
     int status = TE_EXIT_ERROR;
+#ifndef __APPLE__
+    if (!opt->dry_run) {
+        cli_error("`tediag live` runs %s, which exists only on macOS; use `tediag live --dry-run` "
+                  "to see the command, run it on the Mac and pipe its output into tediag",
+                  LOG_TOOL);
+        te_ruleset_free(rules);
+        return TE_EXIT_ERROR;
+    }
+#endif
     char *predicate = malloc(PREDICATE_MAX);
     if (!predicate || !te_ruleset_log_predicate(rules, predicate, PREDICATE_MAX)) {
         cli_error("cannot build the log predicate (too many processes in the rules?)");
@@ -149,12 +158,7 @@ int cli_cmd_live(const cli_options *opt)
         status = TE_EXIT_CLEAN;
         goto done;
     }
-#ifndef __APPLE__
-    cli_error("`tediag live` runs %s, which exists only on macOS; use `tediag live --dry-run` to see "
-              "the command, run it on the Mac and pipe its output into tediag",
-              LOG_TOOL);
-    goto done;
-#else
+#ifdef __APPLE__
     if (access(LOG_TOOL, X_OK) != 0) {
         cli_error("%s not found or not executable", LOG_TOOL);
         goto done;

@@ -49,6 +49,9 @@
 #define TE_MAX_LINK_WINDOW_US (60 * 60 * 1000000LL)
 /* For input without timestamps: matches this many lines apart still link. */
 #define TE_UNTIMED_WINDOW_LINES 400u
+/* `tediag live`: literals shorter than this are left out of the derived
+ * `log stream` predicate (they would select nearly every line). */
+#define TE_MIN_LIVE_LITERAL 8u
 /* Live mode: quiet time after which a context is reported. */
 #define TE_DEFAULT_QUIET_US (2 * 1000000LL)
 /* Archives: members, bytes per member, and the expansion ratio guard. */

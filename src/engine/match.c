@@ -113,11 +113,12 @@ static bool is_limit_error(int rc)
 
 /* Runs one candidate's regex; calls fn on a match. */
 static bool try_pattern(te_matcher *m, const te_pattern *pattern, const te_event *event,
-                        const char *subject, size_t len, te_match_fn fn, void *ctx,
-                        te_summary *summary)
+                        const char *subject, size_t len, uint32_t options, te_match_fn fn,
+                        void *ctx, te_summary *summary)
 {
     const te_pattern_impl *impl = pattern->impl;
-    int rc = pcre2_match(impl->code, (PCRE2_SPTR)subject, len, 0, 0, m->match_data, m->context);
+    int rc = pcre2_match(impl->code, (PCRE2_SPTR)subject, len, 0, options, m->match_data,
+                         m->context);
     if (rc < 0) {
         if (is_limit_error(rc)) {
             if (summary) summary->regex_limit_hits++;
@@ -166,6 +167,8 @@ size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void
     const char *subject = event->message.ptr;
     size_t len =
         event->message.len < TE_MAX_MATCH_SUBJECT ? event->message.len : TE_MAX_MATCH_SUBJECT;
+    /* A cut message has no end for `$` to match. */
+    uint32_t cut_options = event->message.len > len ? PCRE2_NOTEOL : 0;
     if (++m->stamp == 0) {
         memset(m->stamps, 0, rules->n_patterns * sizeof *m->stamps);
         m->stamp = 1;
@@ -199,7 +202,7 @@ size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void
             !prefilter_passes(pattern->impl, subject, len))
             continue;
         /* (3) the regex */
-        if (try_pattern(m, pattern, event, subject, len, fn, ctx, summary)) matches++;
+        if (try_pattern(m, pattern, event, subject, len, cut_options, fn, ctx, summary)) matches++;
     }
     return matches;
 }

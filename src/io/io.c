@@ -424,6 +424,7 @@ void io_dispatch(io_run *run, const io_item *item, io_peek *peek)
     }
     if (item->skip_binary && !text) {
         item->scope->binary_files++;
+        run->summary->binary_files_skipped++;
         settle(run, item, peek);
         return;
     }

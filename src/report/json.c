@@ -170,6 +170,7 @@ json_t *te_report_summary_json(const te_summary *s)
         {"logarchive_files_not_decoded", s->logarchive_files},
         {"members_skipped", s->members_skipped},
         {"input_errors", s->input_errors},
+        {"binary_files_skipped", s->binary_files_skipped},
     };
     bool ok = true;
     json_t *obj = json_object();

@@ -146,6 +146,7 @@ size_t te_report_summary_counters(const te_summary *s, te_summary_counter *out)
         {s->logarchive_files, "logarchive files not decoded"},
         {s->members_skipped, "members skipped"},
         {s->input_errors, "input errors"},
+        {s->binary_files_skipped, "binary files not read"},
     };
     size_t n = 0;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)

@@ -609,37 +609,39 @@ done:
 
 /* ======================= scanner ========================================== */
 
-/* Each distinct literal is indexed by its rarest byte pair. A message is
- * scanned once: at each position the two bytes there index a 64 KiB table
- * (one load, mostly from the L1 cache, no hashing or case folding: every case
- * variant of a caseless pair is entered); a zero means no literal can start
- * its pair here, which is the answer at nearly every position. A non-zero
- * entry names a bucket of (pair, literal, offset) entries that are verified
- * in place. Four positions are tested per step with one branch, so a message
- * costs about one table load per byte. Literals shorter than a pair (only
- * possible with an explicit prefilter) are searched directly.
- *
- * Measured on the benchmark capture (tests/bench/README.md) this is about
- * five times fewer instructions than the previous 3-byte hashed gram scanner
- * (which folded case and hashed at every position and whose bitmap hit at
- * one position in seven); an Aho-Corasick table over hundreds of literals
- * does not fit the cache and was slower still. */
+/* Each distinct literal is indexed by a pair of bytes inside its most
+ * selective window of four bytes (the whole literal when shorter). A message
+ * is scanned once, in three steps of decreasing frequency:
+ *  1. at each position the two bytes there index a 64 KiB table (one load,
+ *     mostly from the L1 cache; no hashing and no case folding: every case
+ *     variant of a caseless pair is entered). Zero means no literal has its
+ *     pair here, the answer at nearly every position; four positions are
+ *     tested per step with one branch;
+ *  2. a non-zero entry names a bucket of (pair, literal) entries; each
+ *     compares its literal's window with one 4-byte load and a mask;
+ *  3. only then is the whole literal compared in place.
+ * Literals shorter than a pair (only possible with an explicit prefilter)
+ * are searched directly. The previous scanner (a hashed 3-byte gram bitmap,
+ * folded and hashed at every position) cost about four times the
+ * instructions; an Aho-Corasick table over hundreds of literals does not fit
+ * the cache and was slower still (tests/bench/README.md). */
 
 #define PAIR_VALUES (1u << 16)
 #define BUCKETS 255u /* bucket ids 1..255 fit the byte table */
+#define WINDOW 4u
 
 /* How rare a byte is in macOS log text: about -log2 of its frequency,
- * measured over corpora/ (20 = not seen). The pair with the highest sum is
- * the most selective place to look for a literal. */
+ * measured over corpora/ (20: not seen). The window with the highest sum is
+ * taken as the most selective place to look for a literal. */
 static const unsigned char byte_rarity[128] = {
     20, 20, 20, 20, 20, 20, 20, 20, 20, 10, 6,  20, 20, 20, 20, 20, /* controls */
-    20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
-    3,  17, 5,  14, 12, 11, 15, 10, 9,  9,  13, 10, 6,  6,  6,  6, /*  !"#$%&'()*+,-./ */
-    5,  6,  6,  7,  7,  7,  7,  7,  7,  7,  5,  17, 10, 8,  10, 11, /* 0-9:;<=>? */
-    13, 7,  8,  7,  7,  7,  8,  10, 11, 7,  12, 12, 8,  8,  8,  9,  /* @A-O */
-    8,  13, 8,  7,  8,  8,  10, 11, 10, 12, 14, 8,  8,  8,  20, 8,  /* P-Z[\]^_ */
-    13, 5,  7,  6,  6,  4,  6,  6,  7,  5,  10, 8,  5,  6,  5,  5,  /* `a-o */
-    6,  11, 5,  5,  5,  6,  7,  8,  8,  7,  9,  9,  15, 9,  14, 20, /* p-z{|}~ */
+    20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, /* */
+    3,  17, 5,  14, 12, 11, 15, 10, 9,  9,  13, 10, 6,  6,  6,  6,  /*  !"#$%&'()*+,-./ */
+    5,  6,  6,  7,  7,  7,  7,  7,  7,  7,  5,  17, 10, 8,  10, 11, /* 0-9 :;<=>? */
+    13, 7,  8,  7,  7,  7,  8,  10, 11, 7,  12, 12, 8,  8,  8,  9,  /* @ A-O */
+    8,  13, 8,  7,  8,  8,  10, 11, 10, 12, 14, 8,  8,  8,  20, 8,  /* P-Z [\]^_ */
+    13, 5,  7,  6,  6,  4,  6,  6,  7,  5,  10, 8,  5,  6,  5,  5,  /* ` a-o */
+    6,  11, 5,  5,  5,  6,  7,  8,  8,  7,  9,  9,  15, 9,  14, 20, /* p-z {|}~ */
 };
 
 static unsigned char fold(unsigned char c)
@@ -647,18 +649,21 @@ static unsigned char fold(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
+static bool is_letter(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
 static unsigned char other_case(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z') return (unsigned char)(c + 32);
-    if (c >= 'a' && c <= 'z') return (unsigned char)(c - 32);
-    return c;
+    return is_letter(c) ? (unsigned char)(c ^ 0x20) : c;
 }
 
 static unsigned rarity(unsigned char c, bool icase)
 {
     unsigned r = c < 128 ? byte_rarity[c] : 14;
-    if (icase) { /* both cases count: the commoner one decides */
-        unsigned o = other_case(c);
+    if (icase) { /* both cases occur: the commoner decides */
+        unsigned char o = other_case(c);
         unsigned ro = o < 128 ? byte_rarity[o] : 14;
         if (ro < r) r = ro;
     }
@@ -671,10 +676,14 @@ static uint32_t pair_of(unsigned char first, unsigned char second)
     return (uint32_t)first | ((uint32_t)second << 8);
 }
 
-static uint32_t bucket_of(uint32_t pair)
+/* 4 bytes as one little-endian value, whatever the machine's byte order
+ * (compilers turn this into one load). */
+static uint32_t load4(const unsigned char *p)
 {
-    return 1 + ((pair * 0x9E3779B1u) >> 16) % BUCKETS;
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
 }
+
 
 /* A distinct literal (bytes and case mode) and the patterns it stands for. */
 typedef struct scan_literal {
@@ -682,12 +691,20 @@ typedef struct scan_literal {
     bool icase;
     uint32_t first_id; /* into pattern_ids */
     uint32_t n_ids;
+    size_t window, window_len; /* its most selective bytes */
+    size_t pair;               /* its pair, inside the window */
 } scan_literal;
 
+/* One case variant of a literal's pair. The literal starts `lead` bytes
+ * before the pair, its window `window_lead` bytes before it (both are below
+ * the longest literal, which a rule file of TE_MAX_RULE_FILE_BYTES bounds). */
 typedef struct pair_entry {
     uint32_t pair;
     uint32_t literal; /* index in literals */
-    size_t offset;    /* position of the pair in the literal */
+    uint32_t lead, window_lead;
+    uint32_t window_value; /* the window's bytes, caseless letters in lower case */
+    uint32_t window_fold;  /* 0x20 at each caseless letter, OR-ed into the text */
+    uint32_t window_mask;  /* the window's bytes of a 4-byte load */
 } pair_entry;
 
 struct te_litscan {
@@ -702,19 +719,70 @@ struct te_litscan {
     uint8_t filter[PAIR_VALUES]; /* pair → bucket id, 0: none */
 };
 
-static size_t rarest_pair(te_str lit, bool icase)
+/* The literal's most selective window of WINDOW bytes (the whole literal
+ * when shorter) and, inside it, its rarest pair. */
+static void choose_window(scan_literal *lit)
 {
+    te_str s = lit->bytes;
+    size_t wlen = s.len < WINDOW ? s.len : WINDOW;
     size_t best = 0;
     unsigned best_rarity = 0;
-    for (size_t i = 0; i + 2 <= lit.len; i++) {
-        unsigned r = rarity((unsigned char)lit.ptr[i], icase) +
-                     rarity((unsigned char)lit.ptr[i + 1], icase);
+    for (size_t i = 0; i + wlen <= s.len; i++) {
+        unsigned r = 0;
+        for (size_t k = 0; k < wlen; k++)
+            r += rarity((unsigned char)s.ptr[i + k], lit->icase);
         if (r > best_rarity) {
             best_rarity = r;
             best = i;
         }
     }
-    return best;
+    lit->window = best;
+    lit->window_len = wlen;
+    lit->pair = best;
+    best_rarity = 0;
+    for (size_t i = best; i + 2 <= best + wlen; i++) {
+        unsigned r = rarity((unsigned char)s.ptr[i], lit->icase) +
+                     rarity((unsigned char)s.ptr[i + 1], lit->icase);
+        if (r > best_rarity) {
+            best_rarity = r;
+            lit->pair = i;
+        }
+    }
+}
+
+/* The case variants of a literal's pair (1, 2 or 4 distinct values). */
+static size_t pair_variants(const scan_literal *lit, uint32_t out[4])
+{
+    unsigned char a = (unsigned char)lit->bytes.ptr[lit->pair];
+    unsigned char b = (unsigned char)lit->bytes.ptr[lit->pair + 1];
+    unsigned char as[2] = {a, lit->icase ? other_case(a) : a};
+    unsigned char bs[2] = {b, lit->icase ? other_case(b) : b};
+    size_t n = 0;
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            uint32_t p = pair_of(as[i], bs[j]);
+            bool seen = false;
+            for (size_t k = 0; k < n; k++)
+                seen = seen || out[k] == p;
+            if (!seen) out[n++] = p;
+        }
+    return n;
+}
+
+static void fill_entry(pair_entry *e, const scan_literal *lit, uint32_t index, uint32_t pair)
+{
+    e->pair = pair;
+    e->literal = index;
+    e->lead = (uint32_t)lit->pair;
+    e->window_lead = (uint32_t)(lit->pair - lit->window);
+    e->window_value = e->window_fold = e->window_mask = 0;
+    for (size_t k = 0; k < lit->window_len; k++) {
+        unsigned char c = (unsigned char)lit->bytes.ptr[lit->window + k];
+        bool caseless = lit->icase && is_letter(c);
+        e->window_value |= (uint32_t)(caseless ? fold(c) : c) << (8 * k);
+        e->window_fold |= (uint32_t)(caseless ? 0x20 : 0) << (8 * k);
+        e->window_mask |= 0xFFu << (8 * k);
+    }
 }
 
 void te_litscan_free(te_litscan *scan)
@@ -744,38 +812,16 @@ static bool same_literal(const te_literal_def *a, const te_literal_def *b)
            (a->bytes.len == 0 || memcmp(a->bytes.ptr, b->bytes.ptr, a->bytes.len) == 0);
 }
 
-/* The case variants of a literal's pair (1, 2 or 4 distinct values). */
-static size_t pair_variants(const scan_literal *lit, size_t offset, uint32_t out[4])
-{
-    unsigned char a = (unsigned char)lit->bytes.ptr[offset];
-    unsigned char b = (unsigned char)lit->bytes.ptr[offset + 1];
-    unsigned char as[2] = {a, lit->icase ? other_case(a) : a};
-    unsigned char bs[2] = {b, lit->icase ? other_case(b) : b};
-    size_t n = 0;
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++) {
-            uint32_t p = pair_of(as[i], bs[j]);
-            bool seen = false;
-            for (size_t k = 0; k < n; k++)
-                seen = seen || out[k] == p;
-            if (!seen) out[n++] = p;
-        }
-    return n;
-}
-
 te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
 {
     te_litscan *scan = calloc(1, sizeof *scan);
     te_literal_def *sorted = malloc((n + 1) * sizeof *sorted);
-    size_t *offset_of = NULL;
     if (!scan || !sorted) goto fail;
     scan->literals = malloc((n + 1) * sizeof *scan->literals);
     scan->pattern_ids = malloc((n + 1) * sizeof *scan->pattern_ids);
     scan->entries = malloc((4 * n + 1) * sizeof *scan->entries);
     scan->short_literals = malloc((n + 1) * sizeof *scan->short_literals);
-    offset_of = malloc((n + 1) * sizeof *offset_of);
-    if (!scan->literals || !scan->pattern_ids || !scan->entries || !scan->short_literals ||
-        !offset_of)
+    if (!scan->literals || !scan->pattern_ids || !scan->entries || !scan->short_literals)
         goto fail;
     for (int b = 0; b < 256; b++)
         scan->fold[b] = fold((unsigned char)b);
@@ -787,10 +833,10 @@ te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i == 0 || !same_literal(&sorted[i - 1], &sorted[i])) {
             scan_literal *lit = &scan->literals[scan->n_literals++];
+            memset(lit, 0, sizeof *lit);
             lit->bytes = sorted[i].bytes;
             lit->icase = sorted[i].icase;
             lit->first_id = (uint32_t)n_ids;
-            lit->n_ids = 0;
         } else if (sorted[i - 1].pattern_id == sorted[i].pattern_id) {
             continue;
         }
@@ -798,22 +844,23 @@ te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
         scan->literals[scan->n_literals - 1].n_ids++;
     }
 
-    /* counting sort of the pair entries by bucket */
-    size_t n_entries = 0;
+    /* Each distinct pair value gets its own bucket while there are ids
+     * left; beyond BUCKETS distinct pairs, buckets are shared (an entry
+     * checks its pair). Then a counting sort of the entries by bucket. */
+    uint32_t next_bucket = 0;
     for (size_t i = 0; i < scan->n_literals; i++) {
-        const scan_literal *lit = &scan->literals[i];
+        scan_literal *lit = &scan->literals[i];
         if (lit->bytes.len < 2) {
             scan->short_literals[scan->n_short++] = (uint32_t)i;
             continue;
         }
-        offset_of[i] = rarest_pair(lit->bytes, lit->icase);
+        choose_window(lit);
         uint32_t pairs[4];
-        size_t k = pair_variants(lit, offset_of[i], pairs);
+        size_t k = pair_variants(lit, pairs);
         for (size_t v = 0; v < k; v++) {
-            uint32_t b = bucket_of(pairs[v]);
-            scan->filter[pairs[v]] = (uint8_t)b;
-            scan->bucket_start[b + 1]++;
-            n_entries++;
+            if (!scan->filter[pairs[v]])
+                scan->filter[pairs[v]] = (uint8_t)(1 + next_bucket++ % BUCKETS);
+            scan->bucket_start[scan->filter[pairs[v]] + 1]++;
         }
     }
     for (uint32_t b = 0; b <= BUCKETS; b++)
@@ -824,21 +871,14 @@ te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
         const scan_literal *lit = &scan->literals[i];
         if (lit->bytes.len < 2) continue;
         uint32_t pairs[4];
-        size_t k = pair_variants(lit, offset_of[i], pairs);
-        for (size_t v = 0; v < k; v++) {
-            pair_entry *e = &scan->entries[fill[bucket_of(pairs[v])]++];
-            e->pair = pairs[v];
-            e->literal = (uint32_t)i;
-            e->offset = offset_of[i];
-        }
+        size_t k = pair_variants(lit, pairs);
+        for (size_t v = 0; v < k; v++)
+            fill_entry(&scan->entries[fill[scan->filter[pairs[v]]]++], lit, (uint32_t)i, pairs[v]);
     }
-    (void)n_entries;
     free(sorted);
-    free(offset_of);
     return scan;
 fail:
     free(sorted);
-    free(offset_of);
     te_litscan_free(scan);
     return NULL;
 }
@@ -880,24 +920,36 @@ static size_t mark(const te_litscan *scan, const scan_literal *lit, uint32_t *st
     return n_hits;
 }
 
-/* The pair at `pos` is in bucket b: verify the literals of that pair. */
-static size_t verify(const te_litscan *scan, uint32_t b, const char *text, size_t len,
-                     size_t pos, uint32_t *stamps, uint32_t stamp, uint32_t *hits,
-                     size_t n_hits)
+/* The whole literal of an entry whose window matched at `pos`. */
+static size_t confirm(const te_litscan *scan, const pair_entry *e, const char *text, size_t len,
+                      size_t pos, uint32_t *stamps, uint32_t stamp, uint32_t *hits,
+                      size_t n_hits)
+{
+    const scan_literal *lit = &scan->literals[e->literal];
+    size_t start = pos - e->lead;
+    if (lit->bytes.len > len - start || !wanted(scan, lit, stamps, stamp)) return n_hits;
+    bool same = lit->icase ? equal_icase(scan->fold, text + start, lit->bytes.ptr, lit->bytes.len)
+                           : memcmp(text + start, lit->bytes.ptr, lit->bytes.len) == 0;
+    return same ? mark(scan, lit, stamps, stamp, hits, n_hits) : n_hits;
+}
+
+/* The pair at `pos` is in bucket b: check the windows of that pair's
+ * entries with one load each, and confirm those that match. */
+static inline __attribute__((always_inline)) size_t
+check_pair(const te_litscan *scan, uint32_t b, const char *text, size_t len, size_t pos,
+           uint32_t *stamps, uint32_t stamp, uint32_t *hits, size_t n_hits)
 {
     const unsigned char *t = (const unsigned char *)text;
     uint32_t pair = pair_of(t[pos], t[pos + 1]);
-    for (uint32_t k = scan->bucket_start[b]; k < scan->bucket_start[b + 1]; k++) {
-        const pair_entry *e = &scan->entries[k];
-        if (e->pair != pair || e->offset > pos) continue;
-        const scan_literal *lit = &scan->literals[e->literal];
-        size_t start = pos - e->offset;
-        if (lit->bytes.len > len - start) continue;
-        bool same = lit->icase
-                        ? equal_icase(scan->fold, text + start, lit->bytes.ptr, lit->bytes.len)
-                        : memcmp(text + start, lit->bytes.ptr, lit->bytes.len) == 0;
-        if (same && wanted(scan, lit, stamps, stamp))
-            n_hits = mark(scan, lit, stamps, stamp, hits, n_hits);
+    const pair_entry *e = scan->entries + scan->bucket_start[b];
+    const pair_entry *end = scan->entries + scan->bucket_start[b + 1];
+    for (; e < end; e++) {
+        if (e->pair != pair || e->lead > pos) continue;
+        size_t window = pos - e->window_lead;
+        if (window + WINDOW <= len &&
+            ((load4(t + window) | e->window_fold) & e->window_mask) != e->window_value)
+            continue;
+        n_hits = confirm(scan, e, text, len, pos, stamps, stamp, hits, n_hits);
     }
     return n_hits;
 }
@@ -908,23 +960,24 @@ size_t te_litscan_run(const te_litscan *scan, const char *text, size_t len, uint
     size_t n_hits = 0;
     const unsigned char *t = (const unsigned char *)text;
     const uint8_t *filter = scan->filter;
-    if (len >= 2) {
-        size_t pairs = len - 1, i = 0; /* pair i is t[i], t[i + 1] */
+    size_t pairs = len >= 2 ? len - 1 : 0, i = 0; /* pair i is t[i], t[i + 1] */
+    for (;;) {
+        /* fast: four positions per step until one has a pair */
+        unsigned b = 0;
         for (; i + 4 <= pairs; i += 4) {
-            unsigned a = filter[pair_of(t[i], t[i + 1])];
-            unsigned b = filter[pair_of(t[i + 1], t[i + 2])];
-            unsigned c = filter[pair_of(t[i + 2], t[i + 3])];
-            unsigned d = filter[pair_of(t[i + 3], t[i + 4])];
-            if (!(a | b | c | d)) continue;
-            if (a) n_hits = verify(scan, a, text, len, i, stamps, stamp, hits, n_hits);
-            if (b) n_hits = verify(scan, b, text, len, i + 1, stamps, stamp, hits, n_hits);
-            if (c) n_hits = verify(scan, c, text, len, i + 2, stamps, stamp, hits, n_hits);
-            if (d) n_hits = verify(scan, d, text, len, i + 3, stamps, stamp, hits, n_hits);
+            unsigned a0 = filter[pair_of(t[i], t[i + 1])];
+            unsigned a1 = filter[pair_of(t[i + 1], t[i + 2])];
+            unsigned a2 = filter[pair_of(t[i + 2], t[i + 3])];
+            unsigned a3 = filter[pair_of(t[i + 3], t[i + 4])];
+            if (a0 | a1 | a2 | a3) break;
         }
-        for (; i < pairs; i++) {
-            unsigned a = filter[pair_of(t[i], t[i + 1])];
-            if (a) n_hits = verify(scan, a, text, len, i, stamps, stamp, hits, n_hits);
+        /* slow: one position at a time through this step (or the tail) */
+        size_t stop = i + 4 <= pairs ? i + 4 : pairs;
+        for (; i < stop; i++) {
+            b = filter[pair_of(t[i], t[i + 1])];
+            if (b) n_hits = check_pair(scan, b, text, len, i, stamps, stamp, hits, n_hits);
         }
+        if (i >= pairs) break;
     }
     for (size_t k = 0; k < scan->n_short; k++) {
         const scan_literal *lit = &scan->literals[scan->short_literals[k]];

@@ -70,6 +70,22 @@ static void field_term(const te_ruleset *rules, pred_buf *b, te_predicate_field 
     if (opened) put(b, "}", 1);
 }
 
+/* Did an earlier any-process pattern (or this one) already give this literal? */
+static bool literal_seen(const te_ruleset *rules, size_t upto, size_t li)
+{
+    te_str lit = rules->patterns[upto]->impl->literals[li];
+    for (size_t p = 0; p <= upto; p++) {
+        const te_pattern_impl *im = rules->patterns[p]->impl;
+        if (im->predicates[TE_PRED_PROCESS].n || im->predicates[TE_PRED_SENDER].n ||
+            im->predicates[TE_PRED_SUBSYSTEM].n)
+            continue;
+        size_t n = p == upto ? li : im->n_literals;
+        for (size_t i = 0; i < n; i++)
+            if (te_str_eq(im->literals[i], lit)) return true;
+    }
+    return false;
+}
+
 bool te_ruleset_log_predicate(const te_ruleset *rules, char *buf, size_t cap)
 {
     pred_buf b = {buf, cap, 0, cap == 0};
@@ -78,13 +94,16 @@ bool te_ruleset_log_predicate(const te_ruleset *rules, char *buf, size_t cap)
     field_term(rules, &b, TE_PRED_PROCESS, "process", &first);
     field_term(rules, &b, TE_PRED_SENDER, "sender", &first);
     field_term(rules, &b, TE_PRED_SUBSYSTEM, "subsystem", &first);
-    /* Patterns that accept any process, sender and subsystem: their literals. */
+    /* Patterns that accept any process, sender and subsystem: their literals,
+     * each once, when distinctive enough to narrow a live stream (a short
+     * literal such as "137" would select nearly everything). */
     for (size_t p = 0; p < rules->n_patterns; p++) {
         const te_pattern_impl *im = rules->patterns[p]->impl;
         if (im->predicates[TE_PRED_PROCESS].n || im->predicates[TE_PRED_SENDER].n ||
             im->predicates[TE_PRED_SUBSYSTEM].n)
             continue;
         for (size_t i = 0; i < im->n_literals; i++) {
+            if (im->literals[i].len < TE_MIN_LIVE_LITERAL || literal_seen(rules, p, i)) continue;
             if (!first) put(&b, " OR ", 4);
             first = false;
             put(&b, im->literals_icase ? "eventMessage CONTAINS[c] " : "eventMessage CONTAINS ",

@@ -439,7 +439,8 @@ static void test_json_document(void **state)
                                        "reports_skipped",
                                        "logarchive_files_not_decoded",
                                        "members_skipped",
-                                       "input_errors"};
+                                       "input_errors",
+                                       "binary_files_skipped"};
     assert_int_equal(json_object_size(summary), sizeof keys / sizeof keys[0]);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         assert_true(json_is_integer(json_object_get(summary, keys[i])));
