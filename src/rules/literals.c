@@ -676,6 +676,18 @@ static uint32_t pair_of(unsigned char first, unsigned char second)
     return (uint32_t)first | ((uint32_t)second << 8);
 }
 
+/* pair_of(p[0], p[1]) with one load where the byte order allows it. */
+static uint32_t load2(const unsigned char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+#else
+    return pair_of(p[0], p[1]);
+#endif
+}
+
 /* 4 bytes as one little-endian value, whatever the machine's byte order
  * (compilers turn this into one load). */
 static uint32_t load4(const unsigned char *p)
@@ -920,65 +932,72 @@ static size_t mark(const te_litscan *scan, const scan_literal *lit, uint32_t *st
     return n_hits;
 }
 
+/* One scan of a text: what check_pair needs, kept out of the registers of
+ * the scan loop. */
+typedef struct scan_run {
+    const te_litscan *scan;
+    const char *text;
+    size_t len;
+    uint32_t *stamps;
+    uint32_t stamp;
+    uint32_t *hits;
+    size_t n_hits;
+} scan_run;
+
 /* The whole literal of an entry whose window matched at `pos`. */
-static size_t confirm(const te_litscan *scan, const pair_entry *e, const char *text, size_t len,
-                      size_t pos, uint32_t *stamps, uint32_t stamp, uint32_t *hits,
-                      size_t n_hits)
+static void confirm(scan_run *run, const pair_entry *e, size_t pos)
 {
+    const te_litscan *scan = run->scan;
     const scan_literal *lit = &scan->literals[e->literal];
     size_t start = pos - e->lead;
-    if (lit->bytes.len > len - start || !wanted(scan, lit, stamps, stamp)) return n_hits;
-    bool same = lit->icase ? equal_icase(scan->fold, text + start, lit->bytes.ptr, lit->bytes.len)
-                           : memcmp(text + start, lit->bytes.ptr, lit->bytes.len) == 0;
-    return same ? mark(scan, lit, stamps, stamp, hits, n_hits) : n_hits;
+    if (lit->bytes.len > run->len - start || !wanted(scan, lit, run->stamps, run->stamp)) return;
+    const char *at = run->text + start;
+    bool same = lit->icase ? equal_icase(scan->fold, at, lit->bytes.ptr, lit->bytes.len)
+                           : memcmp(at, lit->bytes.ptr, lit->bytes.len) == 0;
+    if (same) run->n_hits = mark(scan, lit, run->stamps, run->stamp, run->hits, run->n_hits);
 }
 
 /* The pair at `pos` is in bucket b: check the windows of that pair's
- * entries with one load each, and confirm those that match. */
-static inline __attribute__((always_inline)) size_t
-check_pair(const te_litscan *scan, uint32_t b, const char *text, size_t len, size_t pos,
-           uint32_t *stamps, uint32_t stamp, uint32_t *hits, size_t n_hits)
+ * entries with one load each, and confirm those that match. Not inlined:
+ * the scan loop keeps its few registers. */
+static __attribute__((noinline)) void check_pair(scan_run *run, uint32_t b, size_t pos)
 {
-    const unsigned char *t = (const unsigned char *)text;
-    uint32_t pair = pair_of(t[pos], t[pos + 1]);
+    const te_litscan *scan = run->scan;
+    const unsigned char *t = (const unsigned char *)run->text;
+    uint32_t pair = load2(t + pos);
     const pair_entry *e = scan->entries + scan->bucket_start[b];
     const pair_entry *end = scan->entries + scan->bucket_start[b + 1];
     for (; e < end; e++) {
         if (e->pair != pair || e->lead > pos) continue;
         size_t window = pos - e->window_lead;
-        if (window + WINDOW <= len &&
+        if (window + WINDOW <= run->len &&
             ((load4(t + window) | e->window_fold) & e->window_mask) != e->window_value)
             continue;
-        n_hits = confirm(scan, e, text, len, pos, stamps, stamp, hits, n_hits);
+        confirm(run, e, pos);
     }
-    return n_hits;
 }
 
 size_t te_litscan_run(const te_litscan *scan, const char *text, size_t len, uint32_t *stamps,
                       uint32_t stamp, uint32_t *hits)
 {
-    size_t n_hits = 0;
+    scan_run run = {scan, text, len, stamps, stamp, hits, 0};
     const unsigned char *t = (const unsigned char *)text;
     const uint8_t *filter = scan->filter;
     size_t pairs = len >= 2 ? len - 1 : 0, i = 0; /* pair i is t[i], t[i + 1] */
-    for (;;) {
-        /* fast: four positions per step until one has a pair */
-        unsigned b = 0;
-        for (; i + 4 <= pairs; i += 4) {
-            unsigned a0 = filter[pair_of(t[i], t[i + 1])];
-            unsigned a1 = filter[pair_of(t[i + 1], t[i + 2])];
-            unsigned a2 = filter[pair_of(t[i + 2], t[i + 3])];
-            unsigned a3 = filter[pair_of(t[i + 3], t[i + 4])];
-            if (a0 | a1 | a2 | a3) break;
-        }
-        /* slow: one position at a time through this step (or the tail) */
-        size_t stop = i + 4 <= pairs ? i + 4 : pairs;
-        for (; i < stop; i++) {
-            b = filter[pair_of(t[i], t[i + 1])];
-            if (b) n_hits = check_pair(scan, b, text, len, i, stamps, stamp, hits, n_hits);
-        }
-        if (i >= pairs) break;
+    for (; i + 4 <= pairs; i += 4) {
+        unsigned b0 = filter[load2(t + i)], b1 = filter[load2(t + i + 1)];
+        unsigned b2 = filter[load2(t + i + 2)], b3 = filter[load2(t + i + 3)];
+        if (__builtin_expect((b0 | b1 | b2 | b3) == 0, 1)) continue;
+        if (b0) check_pair(&run, b0, i);
+        if (b1) check_pair(&run, b1, i + 1);
+        if (b2) check_pair(&run, b2, i + 2);
+        if (b3) check_pair(&run, b3, i + 3);
     }
+    for (; i < pairs; i++) {
+        unsigned b0 = filter[load2(t + i)];
+        if (b0) check_pair(&run, b0, i);
+    }
+    size_t n_hits = run.n_hits;
     for (size_t k = 0; k < scan->n_short; k++) {
         const scan_literal *lit = &scan->literals[scan->short_literals[k]];
         if (!wanted(scan, lit, stamps, stamp)) continue;

@@ -143,12 +143,12 @@ if doc:
     ids = common.incident_ids(doc)
     s.check(sm["inputs"] == 3, f"directory: 3 text files expected as inputs, got {sm['inputs']}")
     s.check("binary file" in r.err, f"directory: the skipped binary file is not named: {r.err!r}")
-    # 6 entries: 3 text files read, 1 binary file and 2 symlinks skipped.
-    # FINDING (see report): the symlinks are counted in members_skipped, the binary
-    # file skipped by the walk is named on stderr but counted nowhere in the summary.
-    s.check(sm["inputs"] + sm["members_skipped"] + sm["inputs_failed"] == 6,
+    # 6 entries: 3 text files read, 1 binary file (binary_files_skipped) and 2 symlinks
+    # (members_skipped) skipped.
+    s.check(sm["inputs"] + sm["members_skipped"] + sm["binary_files_skipped"] + sm["inputs_failed"] == 6,
             f"directory: 6 entries, but inputs {sm['inputs']} + members_skipped "
-            f"{sm['members_skipped']} + inputs_failed {sm['inputs_failed']} do not count them all")
+            f"{sm['members_skipped']} + binary_files_skipped {sm['binary_files_skipped']} + "
+            f"inputs_failed {sm['inputs_failed']} do not count them all")
     s.check(ids.count("ent-unsatisfied") >= 1 and len(ids) == 1 + len(alone["incidents"]),
             f"directory: incidents {ids}, expected the demo's + {common.incident_ids(alone)}")
     s.check("Tool.app" not in json.dumps(doc["incidents"]),
