@@ -18,6 +18,16 @@
 #define JIT_STACK_START (32u << 10)
 #define JIT_STACK_MAX (1u << 20)
 
+/* The literal scanner looks each literal up by one of its byte pairs; the
+ * pair the rule set chose from general byte frequencies may be common in the
+ * input at hand (each occurrence costs a check). The matcher therefore
+ * samples the first TUNE_SAMPLE_BYTES of messages it scans, tunes its own
+ * scanner to the pairs that are rare there, and samples again after every
+ * TUNE_INTERVAL_BYTES (an input may change character, as the members of a
+ * sysdiagnose do). Results never depend on it, only the cost. */
+#define TUNE_SAMPLE_BYTES (256u << 10)
+#define TUNE_INTERVAL_BYTES (256ull << 20)
+
 struct te_matcher {
     const te_ruleset *rules;
     pcre2_match_data *match_data;
@@ -28,6 +38,10 @@ struct te_matcher {
     uint32_t *hits;       /* patterns whose literal occurred in this event */
     uint64_t *limit_hits; /* per rule */
     te_match match;       /* scratch handed to the callback */
+    te_litscan *tuned;    /* own scanner tuned to the input (NULL: the rule set's) */
+    char *sample;         /* TUNE_SAMPLE_BYTES of scanned text, while sampling */
+    size_t sample_len;
+    uint64_t until_sample; /* bytes to scan before the next sample */
 };
 
 te_matcher *te_matcher_new(const te_ruleset *rules, te_error *err)
@@ -45,6 +59,7 @@ te_matcher *te_matcher_new(const te_ruleset *rules, te_error *err)
     pcre2_set_depth_limit(m->context, TE_PCRE2_DEPTH_LIMIT);
     m->jit_stack = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX, NULL);
     if (m->jit_stack) pcre2_jit_stack_assign(m->context, NULL, m->jit_stack);
+    m->sample = malloc(TUNE_SAMPLE_BYTES); /* without it the matcher just does not tune */
     return m;
 nomem:
     te_matcher_free(m);
@@ -61,7 +76,34 @@ void te_matcher_free(te_matcher *m)
     free(m->stamps);
     free(m->hits);
     free(m->limit_hits);
+    te_litscan_free(m->tuned);
+    free(m->sample);
     free(m);
+}
+
+/* Sampling and tuning of the matcher's scanner (see TUNE_SAMPLE_BYTES). */
+static void sample_text(te_matcher *m, const char *text, size_t len)
+{
+    if (m->until_sample > len) {
+        m->until_sample -= len;
+        return;
+    }
+    m->until_sample = 0;
+    size_t room = TUNE_SAMPLE_BYTES - m->sample_len;
+    size_t n = len < room ? len : room;
+    memcpy(m->sample + m->sample_len, text, n);
+    m->sample_len += n;
+    if (m->sample_len < TUNE_SAMPLE_BYTES) {
+        m->sample[m->sample_len++] = '\n'; /* no pair across messages */
+        return;
+    }
+    te_litscan *tuned = te_litscan_tune(m->rules->litscan, m->sample, m->sample_len);
+    if (tuned) {
+        te_litscan_free(m->tuned);
+        m->tuned = tuned;
+    }
+    m->sample_len = 0;
+    m->until_sample = TUNE_INTERVAL_BYTES;
 }
 
 uint64_t te_matcher_limit_hits(const te_matcher *m, size_t rule_index)
@@ -174,7 +216,9 @@ size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void
         m->stamp = 1;
     }
     /* (1) one pass over the message: which patterns' literals occur */
-    size_t n_hits = te_litscan_run(rules->litscan, subject, len, m->stamps, m->stamp, m->hits);
+    if (m->sample) sample_text(m, subject, len);
+    const te_litscan *scan = m->tuned ? m->tuned : rules->litscan;
+    size_t n_hits = te_litscan_run(scan, subject, len, m->stamps, m->stamp, m->hits);
     if (n_hits == 0) return 0;
     /* rule order (pattern ids are in rule order); the list is short */
     for (size_t i = 1; i < n_hits; i++) {

@@ -698,9 +698,12 @@ static void finish_doc(ips_state *st)
     if (!json_is_object(body)) {
         json_decref(body);
         body = recover_members(st, st->doc.data, st->doc.len);
-        if (st->mode == DOC_OBJECT && !closed)
+        if (st->mode == DOC_OBJECT && !closed) {
+            /* Damage inside the stream, like a truncated .gz: counted. */
+            st->env->summary->input_errors++;
             te_reader_warn(st->env, last, "crash report JSON begun at line %llu breaks off%s",
                            (unsigned long long)first, body ? ": what could be read is kept" : "");
+        }
         else if (!body)
             te_reader_warn(st->env, first, "crash report JSON not understood: %s", jerr.text);
     }

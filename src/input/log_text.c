@@ -347,9 +347,14 @@ typedef struct text_reader {
     bool truncated; /* the record hit a limit; further lines are cut */
     uint64_t first_line, last_line;
     uint64_t n_lines; /* lines of the record, counted when it is emitted */
-    size_t first_len; /* bytes of the first line in `record` */
     bool warned_junk;
     bool seen_entry;
+    /* Each line is parsed once: into events[1 - held_event] when it comes;
+     * when it starts an entry that event becomes the held record's (its
+     * column views moved into `record`), finished when the record ends. */
+    te_event events[2];
+    unsigned held_event;
+    long message_offset; /* where the message column starts in the first line */
 } text_reader;
 
 static long parse_entry(const text_reader *r, te_str line, te_event *event)
@@ -367,24 +372,28 @@ static long parse_entry(const text_reader *r, te_str line, te_event *event)
 static void emit_record(text_reader *r)
 {
     if (!r->held) return;
-    te_event event;
-    te_event_reset(&event);
-    te_str first = te_str_make(r->record.data, r->first_len);
-    long off = parse_entry(r, first, &event);
-    if (off < 0) off = 0; /* cannot happen: the line was accepted when it came */
+    te_event *event = &r->events[r->held_event];
+    size_t off = (size_t)r->message_offset;
     size_t len = r->record.len;
-    while (len > (size_t)off &&
-           (is_space(r->record.data[len - 1]) || r->record.data[len - 1] == '\n' ||
-            r->record.data[len - 1] == '\r'))
+    while (len > off && (is_space(r->record.data[len - 1]) || r->record.data[len - 1] == '\n' ||
+                         r->record.data[len - 1] == '\r'))
         len--;
-    te_str message = te_str_make(r->record.data + off, len - (size_t)off);
-    te_parse_composed_message(message, &event, r->style == STYLE_DEFAULT);
-    event.line = r->first_line;
-    event.line_end = r->last_line;
+    te_str message = te_str_make(r->record.data + off, len - off);
+    te_parse_composed_message(message, event, r->style == STYLE_DEFAULT);
+    event->line = r->first_line;
+    event->line_end = r->last_line;
     if (r->env.summary) r->env.summary->lines_in_events += r->n_lines;
     r->held = false;
-    if (r->env.emit) r->env.emit(r->env.ctx, &event);
+    if (r->env.emit) r->env.emit(r->env.ctx, event);
     te_buf_reset(&r->record);
+}
+
+/* A view into `line` moved to the same bytes copied at `to`. */
+static te_str moved(te_str view, te_str line, const char *to)
+{
+    if (view.ptr >= line.ptr && view.ptr < line.ptr + line.len)
+        view.ptr = to + (view.ptr - line.ptr);
+    return view;
 }
 
 static void count_cut(text_reader *r, uint64_t lineno)
@@ -399,7 +408,9 @@ static void count_cut(text_reader *r, uint64_t lineno)
     }
 }
 
-static void start_record(text_reader *r, te_str line, uint64_t lineno)
+/* `line` is an entry whose columns were parsed into events[parsed]. */
+static void start_record(text_reader *r, te_str line, uint64_t lineno, unsigned parsed,
+                         long offset)
 {
     te_buf_reset(&r->record);
     r->truncated = false;
@@ -407,8 +418,12 @@ static void start_record(text_reader *r, te_str line, uint64_t lineno)
         count_cut(r, lineno);
         return;
     }
+    te_event *event = &r->events[parsed];
+    event->type = moved(event->type, line, r->record.data);
+    event->process = moved(event->process, line, r->record.data);
+    r->held_event = parsed;
+    r->message_offset = offset;
     r->held = true;
-    r->first_len = line.len;
     r->first_line = r->last_line = lineno;
     r->n_lines = 1;
 }
@@ -443,11 +458,13 @@ static void text_line(void *state, te_str line, uint64_t lineno)
         if (summary) summary->lines_meta++;
         return;
     }
-    te_event probe;
-    te_event_reset(&probe);
-    if (parse_entry(r, line, &probe) >= 0) {
+    unsigned parsed = r->held ? 1 - r->held_event : r->held_event;
+    te_event *probe = &r->events[parsed];
+    te_event_reset(probe);
+    long offset = parse_entry(r, line, probe);
+    if (offset >= 0) {
         emit_record(r);
-        start_record(r, line, lineno);
+        start_record(r, line, lineno, parsed, offset);
         r->seen_entry = true;
         return;
     }

@@ -2,6 +2,7 @@
  * extras, and the parser of the composed message column of the log text
  * styles ("process: (library) [subsystem:category] text"). */
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "input/reader.h"
@@ -24,7 +25,9 @@ void te_reader_warn(const te_reader_env *env, uint64_t line, const char *fmt, ..
 
 void te_event_reset(te_event *event)
 {
-    memset(event, 0, sizeof *event);
+    /* Everything but the extra table (n_extra = 0 says none is used): that
+     * table is most of the struct and this runs for every event. */
+    memset(event, 0, offsetof(te_event, extra));
     event->pid = -1;
     event->thread = -1;
 }

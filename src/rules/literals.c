@@ -731,42 +731,12 @@ struct te_litscan {
     uint8_t filter[PAIR_VALUES]; /* pair → bucket id, 0: none */
 };
 
-/* The literal's most selective window of WINDOW bytes (the whole literal
- * when shorter) and, inside it, its rarest pair. */
-static void choose_window(scan_literal *lit)
+/* The case variants of the literal's pair at `offset` (1, 2 or 4 distinct
+ * values). */
+static size_t variants_at(const scan_literal *lit, size_t offset, uint32_t out[4])
 {
-    te_str s = lit->bytes;
-    size_t wlen = s.len < WINDOW ? s.len : WINDOW;
-    size_t best = 0;
-    unsigned best_rarity = 0;
-    for (size_t i = 0; i + wlen <= s.len; i++) {
-        unsigned r = 0;
-        for (size_t k = 0; k < wlen; k++)
-            r += rarity((unsigned char)s.ptr[i + k], lit->icase);
-        if (r > best_rarity) {
-            best_rarity = r;
-            best = i;
-        }
-    }
-    lit->window = best;
-    lit->window_len = wlen;
-    lit->pair = best;
-    best_rarity = 0;
-    for (size_t i = best; i + 2 <= best + wlen; i++) {
-        unsigned r = rarity((unsigned char)s.ptr[i], lit->icase) +
-                     rarity((unsigned char)s.ptr[i + 1], lit->icase);
-        if (r > best_rarity) {
-            best_rarity = r;
-            lit->pair = i;
-        }
-    }
-}
-
-/* The case variants of a literal's pair (1, 2 or 4 distinct values). */
-static size_t pair_variants(const scan_literal *lit, uint32_t out[4])
-{
-    unsigned char a = (unsigned char)lit->bytes.ptr[lit->pair];
-    unsigned char b = (unsigned char)lit->bytes.ptr[lit->pair + 1];
+    unsigned char a = (unsigned char)lit->bytes.ptr[offset];
+    unsigned char b = (unsigned char)lit->bytes.ptr[offset + 1];
     unsigned char as[2] = {a, lit->icase ? other_case(a) : a};
     unsigned char bs[2] = {b, lit->icase ? other_case(b) : b};
     size_t n = 0;
@@ -779,6 +749,72 @@ static size_t pair_variants(const scan_literal *lit, uint32_t out[4])
             if (!seen) out[n++] = p;
         }
     return n;
+}
+
+static unsigned rarity_of(const scan_literal *lit, size_t at, size_t n)
+{
+    unsigned r = 0;
+    for (size_t k = 0; k < n; k++)
+        r += rarity((unsigned char)lit->bytes.ptr[at + k], lit->icase);
+    return r;
+}
+
+/* Chooses the literal's pair and its window of WINDOW bytes (the whole
+ * literal when shorter) around it. Without counts: the window with the
+ * rarest bytes by byte_rarity, and its rarest pair. With counts (pair
+ * occurrences in a sample of the input): the pair seen least often there
+ * (ties: the rarer bytes), and the rarest window around it. */
+static void choose_window(scan_literal *lit, const uint32_t *counts)
+{
+    size_t len = lit->bytes.len, wlen = len < WINDOW ? len : WINDOW;
+    size_t best = 0;
+    unsigned best_rarity = 0;
+    lit->window_len = wlen;
+    if (!counts) {
+        for (size_t i = 0; i + wlen <= len; i++) {
+            unsigned r = rarity_of(lit, i, wlen);
+            if (r > best_rarity) {
+                best_rarity = r;
+                best = i;
+            }
+        }
+        lit->window = lit->pair = best;
+        best_rarity = 0;
+        for (size_t i = best; i + 2 <= best + wlen; i++) {
+            unsigned r = rarity_of(lit, i, 2);
+            if (r > best_rarity) {
+                best_rarity = r;
+                lit->pair = i;
+            }
+        }
+        return;
+    }
+    uint64_t best_count = UINT64_MAX;
+    for (size_t i = 0; i + 2 <= len; i++) {
+        uint32_t pairs[4];
+        size_t k = variants_at(lit, i, pairs);
+        uint64_t c = 0;
+        for (size_t v = 0; v < k; v++)
+            c += counts[pairs[v]];
+        unsigned r = rarity_of(lit, i, 2);
+        if (c < best_count || (c == best_count && r > best_rarity)) {
+            best_count = c;
+            best_rarity = r;
+            best = i;
+        }
+    }
+    lit->pair = best;
+    size_t lo = best + 2 >= wlen ? best + 2 - wlen : 0;
+    size_t hi = best < len - wlen ? best : len - wlen;
+    lit->window = lo;
+    best_rarity = 0;
+    for (size_t w = lo; w <= hi; w++) {
+        unsigned r = rarity_of(lit, w, wlen);
+        if (r > best_rarity) {
+            best_rarity = r;
+            lit->window = w;
+        }
+    }
 }
 
 static void fill_entry(pair_entry *e, const scan_literal *lit, uint32_t index, uint32_t pair)
@@ -824,6 +860,41 @@ static bool same_literal(const te_literal_def *a, const te_literal_def *b)
            (a->bytes.len == 0 || memcmp(a->bytes.ptr, b->bytes.ptr, a->bytes.len) == 0);
 }
 
+/* The pair table and the bucketed entries, from the literals' choices. */
+static void build_tables(te_litscan *scan)
+{
+    /* Each distinct pair value gets its own bucket while there are ids
+     * left; beyond BUCKETS distinct pairs, buckets are shared (an entry
+     * checks its pair). Then a counting sort of the entries by bucket. */
+    uint32_t next_bucket = 0;
+    for (size_t i = 0; i < scan->n_literals; i++) {
+        scan_literal *lit = &scan->literals[i];
+        if (lit->bytes.len < 2) {
+            scan->short_literals[scan->n_short++] = (uint32_t)i;
+            continue;
+        }
+        uint32_t pairs[4];
+        size_t k = variants_at(lit, lit->pair, pairs);
+        for (size_t v = 0; v < k; v++) {
+            if (!scan->filter[pairs[v]])
+                scan->filter[pairs[v]] = (uint8_t)(1 + next_bucket++ % BUCKETS);
+            scan->bucket_start[scan->filter[pairs[v]] + 1]++;
+        }
+    }
+    for (uint32_t b = 0; b <= BUCKETS; b++)
+        scan->bucket_start[b + 1] += scan->bucket_start[b];
+    uint32_t fill[BUCKETS + 1];
+    memcpy(fill, scan->bucket_start, sizeof fill);
+    for (size_t i = 0; i < scan->n_literals; i++) {
+        const scan_literal *lit = &scan->literals[i];
+        if (lit->bytes.len < 2) continue;
+        uint32_t pairs[4];
+        size_t k = variants_at(lit, lit->pair, pairs);
+        for (size_t v = 0; v < k; v++)
+            fill_entry(&scan->entries[fill[scan->filter[pairs[v]]]++], lit, (uint32_t)i, pairs[v]);
+    }
+}
+
 te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
 {
     te_litscan *scan = calloc(1, sizeof *scan);
@@ -856,42 +927,46 @@ te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
         scan->literals[scan->n_literals - 1].n_ids++;
     }
 
-    /* Each distinct pair value gets its own bucket while there are ids
-     * left; beyond BUCKETS distinct pairs, buckets are shared (an entry
-     * checks its pair). Then a counting sort of the entries by bucket. */
-    uint32_t next_bucket = 0;
-    for (size_t i = 0; i < scan->n_literals; i++) {
-        scan_literal *lit = &scan->literals[i];
-        if (lit->bytes.len < 2) {
-            scan->short_literals[scan->n_short++] = (uint32_t)i;
-            continue;
-        }
-        choose_window(lit);
-        uint32_t pairs[4];
-        size_t k = pair_variants(lit, pairs);
-        for (size_t v = 0; v < k; v++) {
-            if (!scan->filter[pairs[v]])
-                scan->filter[pairs[v]] = (uint8_t)(1 + next_bucket++ % BUCKETS);
-            scan->bucket_start[scan->filter[pairs[v]] + 1]++;
-        }
-    }
-    for (uint32_t b = 0; b <= BUCKETS; b++)
-        scan->bucket_start[b + 1] += scan->bucket_start[b];
-    uint32_t fill[BUCKETS + 1];
-    memcpy(fill, scan->bucket_start, sizeof fill);
-    for (size_t i = 0; i < scan->n_literals; i++) {
-        const scan_literal *lit = &scan->literals[i];
-        if (lit->bytes.len < 2) continue;
-        uint32_t pairs[4];
-        size_t k = pair_variants(lit, pairs);
-        for (size_t v = 0; v < k; v++)
-            fill_entry(&scan->entries[fill[scan->filter[pairs[v]]]++], lit, (uint32_t)i, pairs[v]);
-    }
+    for (size_t i = 0; i < scan->n_literals; i++)
+        if (scan->literals[i].bytes.len >= 2) choose_window(&scan->literals[i], NULL);
+    build_tables(scan);
     free(sorted);
     return scan;
 fail:
     free(sorted);
     te_litscan_free(scan);
+    return NULL;
+}
+
+te_litscan *te_litscan_tune(const te_litscan *scan, const char *sample, size_t len)
+{
+    te_litscan *tuned = calloc(1, sizeof *tuned);
+    uint32_t *counts = calloc(PAIR_VALUES, sizeof *counts);
+    size_t n = scan->n_literals, n_ids = 0;
+    for (size_t i = 0; i < n; i++)
+        n_ids += scan->literals[i].n_ids;
+    if (!tuned || !counts) goto fail;
+    tuned->literals = malloc((n + 1) * sizeof *tuned->literals);
+    tuned->pattern_ids = malloc((n_ids + 1) * sizeof *tuned->pattern_ids);
+    tuned->entries = malloc((4 * n + 1) * sizeof *tuned->entries);
+    tuned->short_literals = malloc((n + 1) * sizeof *tuned->short_literals);
+    if (!tuned->literals || !tuned->pattern_ids || !tuned->entries || !tuned->short_literals)
+        goto fail;
+    if (n) memcpy(tuned->literals, scan->literals, n * sizeof *tuned->literals);
+    if (n_ids) memcpy(tuned->pattern_ids, scan->pattern_ids, n_ids * sizeof *tuned->pattern_ids);
+    tuned->n_literals = n;
+    memcpy(tuned->fold, scan->fold, sizeof tuned->fold);
+    const unsigned char *t = (const unsigned char *)sample;
+    for (size_t i = 0; i + 1 < len; i++)
+        counts[load2(t + i)]++;
+    for (size_t i = 0; i < n; i++)
+        if (tuned->literals[i].bytes.len >= 2) choose_window(&tuned->literals[i], counts);
+    build_tables(tuned);
+    free(counts);
+    return tuned;
+fail:
+    free(counts);
+    te_litscan_free(tuned);
     return NULL;
 }
 

@@ -192,6 +192,11 @@ void te_litscan_free(te_litscan *scan);
  * one entry per pattern). Returns the number of hits. */
 size_t te_litscan_run(const te_litscan *scan, const char *text, size_t len, uint32_t *stamps,
                       uint32_t stamp, uint32_t *hits);
+/* A scanner for the same literals (same results) whose lookup positions are
+ * re-chosen to be rare in `sample`, text of the input being read: a matcher
+ * tunes its own copy (the rule set's stays shared and immutable). NULL when
+ * out of memory. Free with te_litscan_free. */
+te_litscan *te_litscan_tune(const te_litscan *scan, const char *sample, size_t len);
 
 /* ---- examples ---------------------------------------------------------------- */
 
