@@ -137,29 +137,6 @@ typedef struct row {
 
 /* ---- small helpers --------------------------------------------------- */
 
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r';
-}
-
-static te_str trim(te_str s)
-{
-    while (s.len > 0 && is_space(s.ptr[0])) {
-        s.ptr++;
-        s.len--;
-    }
-    while (s.len > 0 && is_space(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
-static te_str trim_right(te_str s)
-{
-    while (s.len > 0 && is_space(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
 /* ASCII-case-insensitive prefix match (UTF-8 bytes compared as they are). */
 static bool prefix_nocase(te_str s, const char *word)
 {
@@ -170,7 +147,7 @@ static bool prefix_nocase(te_str s, const char *word)
 /* The canonical type of a field that is exactly a type word, or NULL. */
 static const char *type_of_field(te_str field)
 {
-    field = trim(field);
+    field = te_str_trim(field);
     for (size_t i = 0; i < sizeof type_words / sizeof type_words[0]; i++)
         if (field.len == strlen(type_words[i].word) && prefix_nocase(field, type_words[i].word))
             return type_words[i].type;
@@ -197,20 +174,20 @@ static const char *type_at_start(te_str s, size_t *len)
 /* The whole field is a timestamp. */
 static bool time_of_field(te_str field, te_time *t)
 {
-    field = trim(field);
+    field = te_str_trim(field);
     return field.len > 0 && te_time_parse(field, t) == field.len;
 }
 
 static bool is_decimal(te_str s)
 {
     int64_t v;
-    s = trim(s);
+    s = te_str_trim(s);
     return s.len > 0 && s.len < 12 && te_str_to_i64(s, &v) && v >= 0;
 }
 
 static int64_t number_of(te_str s)
 {
-    s = trim(s);
+    s = te_str_trim(s);
     int64_t v = -1;
     if (s.len > 2 && s.ptr[0] == '0' && (s.ptr[1] == 'x' || s.ptr[1] == 'X')) {
         char tmp[24];
@@ -253,7 +230,7 @@ static bool row_from_columns(const column *cols, size_t n_cols, const te_str *f,
     row_init(r);
     bool have_type = false, have_time = false, type_ok = true, time_ok = true;
     for (size_t i = 0; i < n && i < n_cols; i++) {
-        te_str v = trim(f[i]);
+        te_str v = te_str_trim(f[i]);
         switch (cols[i]) {
         case COL_TYPE:
             have_type = true;
@@ -329,21 +306,21 @@ static bool row_infer(const te_str *f, size_t n, row *r)
 static bool row_spaces(te_str line, row *r)
 {
     row_init(r);
-    te_str s = trim(line);
+    te_str s = te_str_trim(line);
     if (s.len > 2 && (s.ptr[0] == '-' || s.ptr[0] == '*' || s.ptr[0] == '>') && s.ptr[1] == ' ')
-        s = trim(te_str_make(s.ptr + 2, s.len - 2));
+        s = te_str_trim(te_str_make(s.ptr + 2, s.len - 2));
     int64_t pid = -1;
     size_t i = 0;
     while (i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9')
         i++;
     if (i >= 2 && i < 11 && i < s.len && s.ptr[i] == ' ') {
         pid = number_of(te_str_make(s.ptr, i));
-        s = trim(te_str_make(s.ptr + i, s.len - i));
+        s = te_str_trim(te_str_make(s.ptr + i, s.len - i));
     }
     size_t type_len;
     const char *type = type_at_start(s, &type_len);
     if (!type) return false;
-    s = trim(te_str_make(s.ptr + type_len, s.len - type_len));
+    s = te_str_trim(te_str_make(s.ptr + type_len, s.len - type_len));
     r->type = type;
     r->pid = pid;
     size_t used = te_time_parse(s, &r->time);
@@ -351,7 +328,7 @@ static bool row_spaces(te_str line, row *r)
     size_t want;
     if (used > 0 && used < s.len && (s.ptr[used] == ' ' || s.ptr[used] == '\t')) {
         r->has_time = true;
-        s = trim(te_str_make(s.ptr + used, s.len - used));
+        s = te_str_trim(te_str_make(s.ptr + used, s.len - used));
         want = 1; /* process */
     } else if (pid >= 0) {
         want = 3; /* category, process, library */
@@ -364,7 +341,7 @@ static bool row_spaces(te_str line, row *r)
             j++;
         if (j == 0 || j == s.len) return false;
         tokens[k] = te_str_make(s.ptr, j);
-        s = trim(te_str_make(s.ptr + j, s.len - j));
+        s = te_str_trim(te_str_make(s.ptr + j, s.len - j));
     }
     if (want == 1) {
         r->process = tokens[0];
@@ -383,7 +360,7 @@ static bool parse_header(console_state *st, const te_str *f, size_t n)
     column cols[CONSOLE_MAX_FIELDS];
     bool has_type_or_time = false;
     for (size_t i = 0; i < n; i++) {
-        te_str v = trim(f[i]);
+        te_str v = te_str_trim(f[i]);
         bool found = false;
         for (size_t k = 0; k < sizeof column_names / sizeof column_names[0]; k++) {
             if (v.len == strlen(column_names[k].name) && prefix_nocase(v, column_names[k].name)) {
@@ -408,7 +385,7 @@ static bool detail_line(te_str line, column *col, te_str *value)
         size_t n = strlen(detail_keys[k].key);
         if (line.len > n && memcmp(line.ptr, detail_keys[k].key, n) == 0 && line.ptr[n] == ':') {
             *col = detail_keys[k].col;
-            *value = trim(te_str_make(line.ptr + n + 1, line.len - n - 1));
+            *value = te_str_trim(te_str_make(line.ptr + n + 1, line.len - n - 1));
             return true;
         }
     }
@@ -476,7 +453,7 @@ static void hold_row(console_state *st, const row *r, uint64_t lineno)
     rec->category = keep(st, r->category);
     rec->library = keep(st, r->library);
     rec->subsystem = keep(st, r->subsystem);
-    te_buf_append(&st->message, r->message.ptr, trim_right(r->message).len);
+    te_buf_append(&st->message, r->message.ptr, te_str_trim_right(r->message).len);
 }
 
 /* Appends "\n" + line to the held message; false when a limit dropped it. */
@@ -590,7 +567,7 @@ static bool read_row(console_state *st, te_str line, row *r)
 static void console_line(void *state, te_str raw, uint64_t lineno)
 {
     console_state *st = state;
-    te_str line = trim_right(raw);
+    te_str line = te_str_trim_right(raw);
     console_record *rec = &st->rec;
     if (line.len == 0) {
         /* a blank line ends the entry: what follows is not its continuation */
@@ -658,7 +635,7 @@ static int console_sniff(const te_str *lines, size_t n_lines, char *why, size_t 
     size_t nonblank = 0, tab_rows = 0, space_rows = 0, detail = 0;
     bool header = false, detail_process = false, detail_message = false;
     for (size_t i = 0; i < n_lines; i++) {
-        te_str line = trim_right(lines[i]);
+        te_str line = te_str_trim_right(lines[i]);
         if (line.len == 0) continue;
         nonblank++;
         te_str f[CONSOLE_MAX_FIELDS];

@@ -29,14 +29,6 @@ typedef enum doc_mode {
 } doc_mode;
 
 /* Bracket state of the JSON text seen so far (strings are skipped). */
-typedef struct json_scan {
-    int depth;
-    unsigned max_depth;
-    bool in_string;
-    bool escape;
-    bool closed; /* depth went back to 0 */
-} json_scan;
-
 typedef struct ips_header {
     bool present;
     uint64_t line;
@@ -52,7 +44,7 @@ typedef struct ips_state {
     /* the document being read */
     doc_mode mode;
     te_buf doc;
-    json_scan scan;
+    te_json_scan scan;
     uint64_t doc_first;
     uint64_t doc_last;
     uint64_t doc_lines;
@@ -76,47 +68,6 @@ typedef struct ips_state {
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static te_str trim_right(te_str s)
-{
-    while (s.len > 0 && is_space(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
-static te_str trim(te_str s)
-{
-    while (s.len > 0 && is_space(s.ptr[0])) {
-        s.ptr++;
-        s.len--;
-    }
-    return trim_right(s);
-}
-
-static void scan_bytes(json_scan *sc, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n && !sc->closed; i++) {
-        char c = p[i];
-        if (sc->in_string) {
-            if (sc->escape)
-                sc->escape = false;
-            else if (c == '\\')
-                sc->escape = true;
-            else if (c == '"')
-                sc->in_string = false;
-            continue;
-        }
-        if (c == '"') {
-            sc->in_string = true;
-        } else if (c == '{' || c == '[') {
-            sc->depth++;
-            if ((unsigned)sc->depth > sc->max_depth) sc->max_depth = (unsigned)sc->depth;
-        } else if (c == '}' || c == ']') {
-            sc->depth--;
-            if (sc->depth <= 0) sc->closed = true;
-        }
-    }
 }
 
 /* `"key" :` at the start of a trimmed line. */
@@ -193,7 +144,7 @@ __attribute__((format(printf, 2, 3))) static void render_line(ips_state *st, con
     va_start(ap, fmt);
     vsnprintf(st->render + st->render_len, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    te_str line = trim_right(te_str_make(st->render + st->render_len, (size_t)n));
+    te_str line = te_str_trim_right(te_str_make(st->render + st->render_len, (size_t)n));
     st->line_off[st->n_rendered] = st->render_len;
     st->line_len[st->n_rendered] = line.len;
     st->n_rendered++;
@@ -557,7 +508,7 @@ static void emit_plain(ips_state *st, te_str line, uint64_t lineno)
     te_event_reset(ev);
     ev->line = lineno;
     ev->line_end = lineno;
-    ev->message = trim_right(line);
+    ev->message = te_str_trim_right(line);
     st->env->summary->lines_in_events++;
     st->env->emit(st->env->ctx, ev);
 }
@@ -574,7 +525,7 @@ static json_t *recover_members(ips_state *st, const char *text, size_t len)
     while (i < len && text[i] != '{')
         i++;
     i++;
-    json_scan sc = {1, 1, false, false, false};
+    te_json_scan sc = {1, 1, false, false, false};
     size_t start = i;
     for (; i <= len; i++) {
         bool end = i == len;
@@ -595,7 +546,7 @@ static json_t *recover_members(ips_state *st, const char *text, size_t len)
             if (!end && c == '}') break;
             continue;
         }
-        scan_bytes(&sc, &c, 1);
+        te_json_scan_bytes(&sc, &c, 1);
         if (sc.closed) break;
     }
     if (json_object_size(out) == 0) {
@@ -746,7 +697,7 @@ static void add_doc_line(ips_state *st, te_str line, uint64_t lineno)
 {
     st->doc_last = lineno;
     st->doc_lines++;
-    scan_bytes(&st->scan, line.ptr, line.len);
+    te_json_scan_bytes(&st->scan, line.ptr, line.len);
     if (st->doc_cut) return;
     if (!te_buf_append(&st->doc, line.ptr, line.len) || !te_buf_putc(&st->doc, '\n') ||
         st->doc_lines > TE_MAX_RECORD_LINES) {
@@ -779,7 +730,7 @@ static void *ips_create(const te_reader_env *env)
 static void ips_line(void *state, te_str line, uint64_t lineno)
 {
     ips_state *st = state;
-    te_str t = trim(line);
+    te_str t = te_str_trim(line);
 
     if (st->skipping_other) {
         if (!looks_like_header(t)) {
@@ -856,19 +807,19 @@ static int ips_sniff(const te_str *lines, size_t n_lines, char *why, size_t why_
     int score = 0;
     const char *reason = "no .ips metadata line or body keys";
     size_t keys = 0, first = 0;
-    while (first < n_lines && trim(lines[first]).len == 0)
+    while (first < n_lines && te_str_trim(lines[first]).len == 0)
         first++;
-    if (first < n_lines && looks_like_header(trim(lines[first]))) {
+    if (first < n_lines && looks_like_header(te_str_trim(lines[first]))) {
         score = 95;
         reason = "first line is .ips metadata JSON with \"bug_type\"";
         goto done;
     }
     for (size_t i = 0; i < n_lines; i++) {
-        te_str t = trim(lines[i]), key;
+        te_str t = te_str_trim(lines[i]), key;
         if (t.len && t.ptr[0] == '{') {
             t.ptr++;
             t.len--;
-            t = trim(t);
+            t = te_str_trim(t);
         }
         if (!starts_with_member(t, &key)) continue;
         for (size_t k = 0; k < sizeof body_keys / sizeof body_keys[0]; k++)

@@ -151,13 +151,6 @@ static bool is_space(char c)
     return c == ' ' || c == '\t';
 }
 
-static te_str trim_right(te_str s)
-{
-    while (s.len > 0 && (is_space(s.ptr[s.len - 1]) || s.ptr[s.len - 1] == '\r'))
-        s.len--;
-    return s;
-}
-
 static te_str skip_spaces(te_str s)
 {
     while (s.len > 0 && is_space(s.ptr[0])) {
@@ -253,14 +246,14 @@ static te_str key_value(te_str line, const crash_key *key)
 {
     size_t n = strlen(key->name) + 1;
     if (n > line.len) return te_str_make(line.ptr + line.len, 0);
-    return trim_right(skip_spaces(te_str_make(line.ptr + n, line.len - n)));
+    return te_str_trim_right(skip_spaces(te_str_make(line.ptr + n, line.len - n)));
 }
 
 /* Splits "Name [123]" into name and pid (pid -1 when absent). */
 static te_str split_name_pid(te_str value, int64_t *pid)
 {
     *pid = -1;
-    te_str v = trim_right(value);
+    te_str v = te_str_trim_right(value);
     if (v.len >= 3 && v.ptr[v.len - 1] == ']') {
         size_t open = v.len - 1;
         while (open > 0 && v.ptr[open - 1] != '[')
@@ -271,7 +264,7 @@ static te_str split_name_pid(te_str value, int64_t *pid)
             if (te_str_to_i64(digits, &n)) {
                 *pid = n;
                 v.len = open - 1;
-                v = trim_right(v);
+                v = te_str_trim_right(v);
             }
         }
     }
@@ -365,7 +358,7 @@ static void emit_line(crash_text_state *st, te_str text, uint64_t lineno, bool i
     te_event_reset(ev);
     ev->line = lineno;
     ev->line_end = lineno;
-    ev->message = trim_right(text);
+    ev->message = te_str_trim_right(text);
     if (in_report) {
         ev->type = te_str_cstr("crash");
         if (id->process[0]) ev->process = te_str_cstr(id->process);
@@ -444,7 +437,7 @@ static void *crash_text_create(const te_reader_env *env)
 static void crash_text_line(void *state, te_str raw, uint64_t lineno)
 {
     crash_text_state *st = state;
-    te_str line = trim_right(raw);
+    te_str line = te_str_trim_right(raw);
     if (line.len == 0) {
         st->env->summary->lines_meta++;
         st->in_section = false;
@@ -532,7 +525,7 @@ static int crash_text_sniff(const te_str *lines, size_t n_lines, char *why, size
     size_t nonblank = 0, report_lines = 0, strong = 0, keys = 0;
     bool process_pid = false, translated = false;
     for (size_t i = 0; i < n_lines; i++) {
-        te_str s = trim_right(lines[i]);
+        te_str s = te_str_trim_right(lines[i]);
         if (s.len == 0) continue;
         nonblank++;
         const crash_key *key = NULL;

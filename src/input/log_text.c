@@ -44,6 +44,22 @@ static bool is_alpha(char c)
 
 static size_t skip_spaces(te_str s, size_t i)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* column padding: eight bytes at a time, the first non-space found from
+     * the lowest differing byte */
+    while (i + 8 <= s.len) {
+        uint64_t w;
+        memcpy(&w, s.ptr + i, sizeof w);
+        uint64_t other = w ^ 0x2020202020202020ull;
+        if (!other) {
+            i += 8;
+            continue;
+        }
+        i += (size_t)__builtin_ctzll(other) / 8;
+        if (s.ptr[i] != '\t') return i;
+        i++;
+    }
+#endif
     while (i < s.len && is_space(s.ptr[i]))
         i++;
     return i;
@@ -117,6 +133,29 @@ size_t te_log_parse_time(te_str line, te_event *event)
     return n;
 }
 
+/* Value + 1 of each hex digit, 0 for other bytes. */
+static const unsigned char hex_digit_plus1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* The token at i (up to the next space or the end) is "0x" and 1..16 hex
+ * digits: its value, and the end of the token; 0 otherwise. */
+static size_t hex_column(te_str s, size_t i, int64_t *out)
+{
+    if (i + 2 >= s.len || s.ptr[i] != '0' || s.ptr[i + 1] != 'x') return 0;
+    uint64_t v = 0;
+    size_t j = i + 2;
+    for (unsigned h; j < s.len && (h = hex_digit_plus1[(unsigned char)s.ptr[j]]) != 0; j++) {
+        if (j - i - 2 == 16) return 0;
+        v = v * 16 + h - 1;
+    }
+    if (j == i + 2 || (j < s.len && !is_space(s.ptr[j]))) return 0;
+    *out = (int64_t)(v & INT64_MAX);
+    return j;
+}
+
 long te_log_parse_default(te_str line, te_ttl_mode ttl, te_event *event)
 {
     if (line.len < 20 || !is_digit(line.ptr[0])) return -1;
@@ -124,32 +163,28 @@ long te_log_parse_default(te_str line, te_ttl_mode ttl, te_event *event)
     if (i == 0 || i >= line.len || !is_space(line.ptr[i])) goto no;
     i = skip_spaces(line, i);
     /* thread: 0x + hex */
-    size_t e = token_end(line, i);
     int64_t thread;
-    if (e - i < 3 || line.ptr[i] != '0' || line.ptr[i + 1] != 'x' ||
-        !parse_hex(line.ptr + i + 2, e - i - 2, &thread))
-        goto no;
+    size_t e = hex_column(line, i, &thread);
+    if (!e) goto no;
     i = skip_spaces(line, e);
-    /* type: a word */
-    e = token_end(line, i);
-    if (e == i || e - i > 24) goto no;
-    for (size_t k = i; k < e; k++)
-        if (!is_alpha(line.ptr[k])) goto no;
+    /* type: a word of at most 24 letters */
+    for (e = i; e < line.len && is_alpha(line.ptr[e]); e++)
+        if (e - i == 24) goto no;
+    if (e == i || (e < line.len && !is_space(line.ptr[e]))) goto no;
     te_str type = te_str_make(line.ptr + i, e - i);
     i = skip_spaces(line, e);
     /* activity: 0x + hex */
-    e = token_end(line, i);
     int64_t activity;
-    if (e - i < 3 || line.ptr[i] != '0' || line.ptr[i + 1] != 'x' ||
-        !parse_hex(line.ptr + i + 2, e - i - 2, &activity))
-        goto no;
+    e = hex_column(line, i, &activity);
+    if (!e) goto no;
     i = skip_spaces(line, e);
-    /* pid */
-    e = token_end(line, i);
-    int64_t pid;
-    if (e == i || e - i > 10 || !te_str_to_i64(te_str_make(line.ptr + i, e - i), &pid) ||
-        !is_digit(line.ptr[i]))
-        goto no;
+    /* pid: at most 10 digits */
+    int64_t pid = 0;
+    for (e = i; e < line.len && is_digit(line.ptr[e]); e++) {
+        if (e - i == 10) goto no;
+        pid = pid * 10 + (line.ptr[e] - '0');
+    }
+    if (e == i || (e < line.len && !is_space(line.ptr[e]))) goto no;
     i = skip_spaces(line, e);
     /* TTL: a small number, present in the modern header */
     if (ttl != TE_TTL_NO) {

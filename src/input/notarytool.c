@@ -25,14 +25,6 @@ typedef enum doc_mode {
     DOC_FRAGMENT, /* "key": value lines without the outer object */
 } doc_mode;
 
-typedef struct json_scan {
-    int depth;
-    unsigned max_depth;
-    bool in_string;
-    bool escape;
-    bool closed;
-} json_scan;
-
 /* Fields of one object read line by line (fragments, broken documents). */
 #define LOOSE_KEYS 16
 typedef struct loose_object {
@@ -45,7 +37,7 @@ typedef struct notary_state {
     const te_reader_env *env;
     doc_mode mode;
     te_buf doc;
-    json_scan scan;
+    te_json_scan scan;
     uint64_t first;
     uint64_t last;
     uint64_t lines;
@@ -58,54 +50,6 @@ typedef struct notary_state {
 } notary_state;
 
 /* ---- helpers ------------------------------------------------------- */
-
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static te_str trim(te_str s)
-{
-    while (s.len > 0 && is_space(s.ptr[0])) {
-        s.ptr++;
-        s.len--;
-    }
-    while (s.len > 0 && is_space(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
-static te_str trim_right(te_str s)
-{
-    while (s.len > 0 && is_space(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
-static void scan_bytes(json_scan *sc, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n && !sc->closed; i++) {
-        char c = p[i];
-        if (sc->in_string) {
-            if (sc->escape)
-                sc->escape = false;
-            else if (c == '\\')
-                sc->escape = true;
-            else if (c == '"')
-                sc->in_string = false;
-            continue;
-        }
-        if (c == '"') {
-            sc->in_string = true;
-        } else if (c == '{' || c == '[') {
-            sc->depth++;
-            if ((unsigned)sc->depth > sc->max_depth) sc->max_depth = (unsigned)sc->depth;
-        } else if (c == '}' || c == ']') {
-            sc->depth--;
-            if (sc->depth <= 0) sc->closed = true;
-        }
-    }
-}
 
 /* Removes rcodesign's "notary log>" prefix (and one space). */
 static te_str strip_rcodesign(te_str s)
@@ -157,7 +101,7 @@ static long json_start(te_str s)
     if (!brace) return -1;
     size_t at = (size_t)(brace - s.ptr);
     if (at > PREFIX_MAX || memchr(s.ptr, '"', at)) return -1;
-    te_str rest = trim(te_str_make(brace + 1, s.len - at - 1));
+    te_str rest = te_str_trim(te_str_make(brace + 1, s.len - at - 1));
     if (rest.len && rest.ptr[0] != '"' && rest.ptr[0] != '}') return -1;
     return (long)at;
 }
@@ -366,17 +310,17 @@ static size_t render_lines(notary_state *st, uint64_t first, uint64_t last)
     while (p && p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl) nl = end;
-        te_str t = trim(te_str_make(p, (size_t)(nl - p)));
+        te_str t = te_str_trim(te_str_make(p, (size_t)(nl - p)));
         p = nl + 1;
         if (t.len && t.ptr[0] == '{') {
             loose_clear(&current);
             current_is_submission = false;
-            t = trim(te_str_make(t.ptr + 1, t.len - 1));
+            t = te_str_trim(te_str_make(t.ptr + 1, t.len - 1));
         }
         te_str key;
         if (member_key(t, &key)) {
             const char *colon = memchr(t.ptr + key.len + 2, ':', t.len - key.len - 2);
-            te_str value = trim(te_str_make(colon + 1, (size_t)(t.ptr + t.len - colon - 1)));
+            te_str value = te_str_trim(te_str_make(colon + 1, (size_t)(t.ptr + t.len - colon - 1)));
             if (value.len && value.ptr[value.len - 1] == ',') value.len--;
             const char *ik = known_key(key, issue_keys, 6);
             const char *sk = known_key(key, submission_keys, 8);
@@ -471,7 +415,7 @@ static void add_doc_line(notary_state *st, te_str json, uint64_t lineno)
 {
     st->last = lineno;
     st->lines++;
-    scan_bytes(&st->scan, json.ptr, json.len);
+    te_json_scan_bytes(&st->scan, json.ptr, json.len);
     if (st->cut) return;
     if (!te_buf_append(&st->doc, json.ptr, json.len) || !te_buf_putc(&st->doc, '\n') ||
         st->lines > TE_MAX_RECORD_LINES) {
@@ -490,7 +434,7 @@ static void emit_plain(notary_state *st, te_str line, uint64_t lineno)
     ev->line = ev->line_end = lineno;
     ev->type = te_str_cstr("tool");
     ev->process = te_str_cstr("notarytool");
-    ev->message = trim_right(line);
+    ev->message = te_str_trim_right(line);
     st->env->summary->lines_in_events++;
     st->env->emit(st->env->ctx, ev);
 }
@@ -518,7 +462,7 @@ static void notary_line(void *state, te_str line, uint64_t lineno)
     } else {
         body = strip_rcodesign(body);
     }
-    te_str t = trim(body);
+    te_str t = te_str_trim(body);
     if (st->mode == DOC_OBJECT && !st->scan.in_string && t.len && !jsonish(t)) {
         finish_doc(st); /* the document broke off: what follows is other text */
     } else if (st->mode == DOC_FRAGMENT && !jsonish(t)) {
@@ -583,7 +527,7 @@ static int notary_sniff(const te_str *lines, size_t n_lines, char *why, size_t w
     for (size_t i = 0; i < n_lines; i++) {
         te_str s = lines[i];
         if (te_str_starts_with(s, RCODESIGN_PREFIX)) rcodesign = true;
-        te_str t = trim(strip_rcodesign(s));
+        te_str t = te_str_trim(strip_rcodesign(s));
         if (!t.len) continue;
         if (!seen) {
             first_brace = t.ptr[0] == '{';

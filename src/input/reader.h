@@ -51,6 +51,17 @@ void te_event_reset(te_event *event);
 /* Helper: add an extra key/value; ignored (false) when the table is full. */
 bool te_event_add_extra(te_event *event, const char *key, te_str value);
 
+/* Bracket scanner for readers that collect a JSON document line by line
+ * (.ips, notarytool): tracks string state and nesting, string-aware. */
+typedef struct te_json_scan {
+    int depth;
+    unsigned max_depth;
+    bool in_string;
+    bool escape;
+    bool closed; /* depth went back to 0 */
+} te_json_scan;
+void te_json_scan_bytes(te_json_scan *scan, const char *p, size_t n);
+
 /* Registry (src/input/registry.c): every reader, NULL-terminated, in the
  * order that breaks sniff ties. */
 const te_reader_ops *const *te_readers_all(void);

@@ -41,16 +41,26 @@ bool te_event_add_extra(te_event *event, const char *key, te_str value)
     return true;
 }
 
+/* Byte classes as 256-bit sets (one test per byte on the hot path). */
+static bool in_set(const uint64_t set[4], unsigned char c)
+{
+    return (set[c >> 6] >> (c & 63)) & 1;
+}
+
+/* Library names: letters, digits, . _ - + space and bytes >= 0x80. */
+static const uint64_t library_chars[4] = {0x03ff680100000000ull, 0x07fffffe87fffffeull,
+                                          0xffffffffffffffffull, 0xffffffffffffffffull};
+/* Subsystems and categories: letters, digits, . _ - */
+static const uint64_t subsystem_chars[4] = {0x03ff600000000000ull, 0x07fffffe87fffffeull, 0, 0};
+
 static bool is_library_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-' || c == '+' || c == ' ' || c >= 0x80;
+    return in_set(library_chars, c);
 }
 
 static bool is_subsystem_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
+    return in_set(subsystem_chars, c);
 }
 
 /* "[spid 0x291385ea6c83b460, process, begin] " → extra "signpost". */
@@ -144,4 +154,29 @@ void te_parse_composed_message(te_str msg, te_event *event, bool has_process)
     p = parse_library(p, eol, event);
     p = parse_subsystem(p, eol, event);
     event->message = te_str_make(p, (size_t)(end - p));
+}
+
+void te_json_scan_bytes(te_json_scan *sc, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n && !sc->closed; i++) {
+        char c = p[i];
+        if (sc->in_string) {
+            if (sc->escape)
+                sc->escape = false;
+            else if (c == '\\')
+                sc->escape = true;
+            else if (c == '"')
+                sc->in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            sc->in_string = true;
+        } else if (c == '{' || c == '[') {
+            sc->depth++;
+            if ((unsigned)sc->depth > sc->max_depth) sc->max_depth = (unsigned)sc->depth;
+        } else if (c == '}' || c == ']') {
+            sc->depth--;
+            if (sc->depth <= 0) sc->closed = true;
+        }
+    }
 }

@@ -163,24 +163,6 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
-static te_str trim(te_str s)
-{
-    while (s.len > 0 && is_space(s.ptr[0])) {
-        s.ptr++;
-        s.len--;
-    }
-    while (s.len > 0 && is_space(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
-static te_str trim_right(te_str s)
-{
-    while (s.len > 0 && is_space(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
 static size_t indent_of(te_str s)
 {
     size_t i = 0;
@@ -204,7 +186,7 @@ static bool is_known_tool(te_str name)
 /* The next whitespace-separated token of *s (advancing *s). */
 static te_str next_token(te_str *s)
 {
-    te_str t = trim(*s);
+    te_str t = te_str_trim(*s);
     size_t i = 0;
     while (i < t.len && !is_space(t.ptr[i]))
         i++;
@@ -223,9 +205,9 @@ static te_str basename_of(te_str s)
 /* Removes a markdown quote marker ("> ") and leading blanks. */
 static te_str unquote(te_str s)
 {
-    s = trim(s);
+    s = te_str_trim(s);
     while (s.len >= 1 && s.ptr[0] == '>' && (s.len == 1 || s.ptr[1] == ' ' || s.ptr[1] == '\t'))
-        s = trim(te_str_make(s.ptr + 1, s.len - 1));
+        s = te_str_trim(te_str_make(s.ptr + 1, s.len - 1));
     return s;
 }
 
@@ -281,7 +263,7 @@ static long prompt_command(te_str s)
     if (s.len > 4 && memcmp(s.ptr, zsh_arrow, 3) == 0 && s.ptr[3] == ' ') {
         te_str rest = te_str_make(s.ptr + 3, s.len - 3);
         next_token(&rest); /* the directory */
-        rest = trim(rest);
+        rest = te_str_trim(rest);
         if (rest.len == 0) return -1;
         return (long)(rest.ptr - s.ptr);
     }
@@ -290,7 +272,7 @@ static long prompt_command(te_str s)
         for (pos = 1; pos + 1 < limit; pos++) {
             char c = s.ptr[pos];
             if ((c != '$' && c != '%' && c != '#') || s.ptr[pos + 1] != ' ') continue;
-            te_str prefix = trim(te_str_make(s.ptr, pos));
+            te_str prefix = te_str_trim(te_str_make(s.ptr, pos));
             if (prefix.len == 0 || te_str_find(prefix, ": ", 2) >= 0) return -1;
             size_t tokens = 0;
             te_str rest = prefix;
@@ -434,7 +416,7 @@ static void *tool_create(const te_reader_env *env)
 static void tool_line(void *state, te_str raw, uint64_t lineno)
 {
     tool_state *st = state;
-    te_str line = trim_right(raw);
+    te_str line = te_str_trim_right(raw);
     if (line.len == 0) {
         emit_held(st);
         st->env->summary->lines_meta++;

@@ -18,6 +18,12 @@ te_str te_str_trim(te_str s)
     return s;
 }
 
+te_str te_str_trim_right(te_str s)
+{
+    while (s.len > 0 && is_blank(s.ptr[s.len - 1])) s.len--;
+    return s;
+}
+
 bool te_str_starts_with(te_str s, const char *prefix)
 {
     size_t n = strlen(prefix);

@@ -28,8 +28,9 @@ static inline bool te_str_eq(te_str a, te_str b)
 {
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
-/* Trims ASCII spaces, tabs, CR and LF at both ends. */
+/* Trims ASCII spaces, tabs, CR and LF at both ends (or only at the end). */
 te_str te_str_trim(te_str s);
+te_str te_str_trim_right(te_str s);
 bool te_str_starts_with(te_str s, const char *prefix);
 /* Position of needle in s, or -1. */
 long te_str_find(te_str s, const char *needle, size_t needle_len);

@@ -1,5 +1,6 @@
 /* Parsing of the timestamps macOS tools print (see timeparse.h). */
 #include <stdio.h>
+#include <string.h>
 
 #include "util/timeparse.h"
 
@@ -91,8 +92,77 @@ static size_t parse_offset(te_str s, size_t pos, int32_t *minutes)
     return i - pos;
 }
 
+/* Value of the n digits at p, or -1 when one is not a digit. */
+static int fixed_digits(const char *p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned d = (unsigned)(p[i] - '0');
+        if (d > 9) return -1;
+        v = v * 10 + (int)d;
+    }
+    return v;
+}
+
+/* "2024-01-10 14:36:03.306061-0800", the form `log` prints on every line,
+ * in one pass: the same result as the general path of te_time_parse (which
+ * is taken for anything else, and when a field is out of range). Lines of a
+ * log come many to a second: the date and time to the second, and the
+ * offset, are remembered (per thread) from the previous call. */
+typedef struct log_form_cache {
+    bool valid;
+    char second[19]; /* "2024-01-10 14:36:03" */
+    int64_t second_us;
+    bool offset_valid;
+    char offset[5]; /* "-0800" */
+    int32_t offset_min;
+} log_form_cache;
+
+static _Thread_local log_form_cache form_cache;
+
+static size_t parse_log_form(te_str s, te_time *out)
+{
+    const char *p = s.ptr;
+    log_form_cache *cache = &form_cache;
+    if (s.len < 31 || p[19] != '.' || (p[26] != '+' && p[26] != '-')) return 0;
+    if (!cache->valid || memcmp(p, cache->second, sizeof cache->second) != 0) {
+        if (p[4] != '-' || p[7] != '-' || (p[10] != ' ' && p[10] != 'T') || p[13] != ':' ||
+            p[16] != ':')
+            return 0;
+        int y = fixed_digits(p, 4), mo = fixed_digits(p + 5, 2), d = fixed_digits(p + 8, 2);
+        int hh = fixed_digits(p + 11, 2), mm = fixed_digits(p + 14, 2);
+        int ss = fixed_digits(p + 17, 2);
+        if ((y | mo | d | hh | mm | ss) < 0) return 0;
+        static const int days_in_month[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (mo < 1 || mo > 12 || d < 1 || d > days_in_month[mo - 1] ||
+            (mo == 2 && d == 29 && !leap) || hh > 23 || mm > 59 || ss > 60)
+            return 0;
+        memcpy(cache->second, p, sizeof cache->second);
+        cache->second_us = te_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400000000LL +
+                           ((int64_t)hh * 3600 + mm * 60 + ss) * 1000000LL;
+        cache->valid = true;
+    }
+    if (!cache->offset_valid || memcmp(p + 26, cache->offset, sizeof cache->offset) != 0) {
+        int oh = fixed_digits(p + 27, 2), om = fixed_digits(p + 29, 2);
+        if ((oh | om) < 0 || oh > 23 || om > 59) return 0;
+        memcpy(cache->offset, p + 26, sizeof cache->offset);
+        cache->offset_min = (p[26] == '-' ? -1 : 1) * (oh * 60 + om);
+        cache->offset_valid = true;
+    }
+    int frac = fixed_digits(p + 20, 6);
+    if (frac < 0) return 0;
+    out->us = cache->second_us + frac - (int64_t)cache->offset_min * 60000000LL;
+    out->offset_min = cache->offset_min;
+    out->has_offset = true;
+    out->has_date = true;
+    return 31;
+}
+
 size_t te_time_parse(te_str s, te_time *out)
 {
+    size_t fast = parse_log_form(s, out);
+    if (fast) return fast;
     te_time t = {0, 0, false, false};
     int y, mo, d;
     size_t i = 0;
