@@ -70,23 +70,6 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* `"key" :` at the start of a trimmed line. */
-static bool starts_with_member(te_str s, te_str *key)
-{
-    if (s.len < 3 || s.ptr[0] != '"') return false;
-    size_t i = 1;
-    while (i < s.len && s.ptr[i] != '"') {
-        if (s.ptr[i] == '\\') i++;
-        i++;
-    }
-    if (i >= s.len) return false;
-    if (key) *key = te_str_make(s.ptr + 1, i - 1);
-    i++;
-    while (i < s.len && (s.ptr[i] == ' ' || s.ptr[i] == '\t'))
-        i++;
-    return i < s.len && s.ptr[i] == ':';
-}
-
 static const char *jstr(const json_t *obj, const char *key)
 {
     const json_t *v = json_object_get(obj, key);
@@ -743,7 +726,7 @@ static void ips_line(void *state, te_str line, uint64_t lineno)
         /* At the top level of a body only members and closers continue it
          * (blank lines too, inside braces): anything else means the body
          * broke off (a truncated file followed by more text). */
-        bool more = starts_with_member(t, NULL) ||
+        bool more = te_json_member_key(t, NULL) ||
                     (t.len > 0 && (t.ptr[0] == '}' || t.ptr[0] == ']')) ||
                     (t.len == 0 && st->mode == DOC_OBJECT);
         if (!more) finish_doc(st);
@@ -763,7 +746,7 @@ static void ips_line(void *state, te_str line, uint64_t lineno)
         if (st->scan.closed) finish_doc(st);
         return;
     }
-    if (starts_with_member(t, NULL)) {
+    if (te_json_member_key(t, NULL)) {
         start_doc(st, DOC_FRAGMENT, lineno);
         add_doc_line(st, line, lineno);
         if (st->scan.closed) finish_doc(st);
@@ -821,7 +804,7 @@ static int ips_sniff(const te_str *lines, size_t n_lines, char *why, size_t why_
             t.len--;
             t = te_str_trim(t);
         }
-        if (!starts_with_member(t, &key)) continue;
+        if (!te_json_member_key(t, &key)) continue;
         for (size_t k = 0; k < sizeof body_keys / sizeof body_keys[0]; k++)
             if (te_str_eq_cstr(key, body_keys[k])) keys++;
     }

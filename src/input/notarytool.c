@@ -66,23 +66,6 @@ static te_str strip_rcodesign(te_str s)
     return s;
 }
 
-/* `"key":` at the start of a trimmed line; the key in *key. */
-static bool member_key(te_str s, te_str *key)
-{
-    if (s.len < 3 || s.ptr[0] != '"') return false;
-    size_t i = 1;
-    while (i < s.len && s.ptr[i] != '"') {
-        if (s.ptr[i] == '\\') i++;
-        i++;
-    }
-    if (i >= s.len) return false;
-    if (key) *key = te_str_make(s.ptr + 1, i - 1);
-    i++;
-    while (i < s.len && (s.ptr[i] == ' ' || s.ptr[i] == '\t'))
-        i++;
-    return i < s.len && s.ptr[i] == ':';
-}
-
 /* A line that can continue a JSON text: member, brace, bracket, value. */
 static bool jsonish(te_str t)
 {
@@ -318,7 +301,7 @@ static size_t render_lines(notary_state *st, uint64_t first, uint64_t last)
             t = te_str_trim(te_str_make(t.ptr + 1, t.len - 1));
         }
         te_str key;
-        if (member_key(t, &key)) {
+        if (te_json_member_key(t, &key)) {
             const char *colon = memchr(t.ptr + key.len + 2, ':', t.len - key.len - 2);
             te_str value = te_str_trim(te_str_make(colon + 1, (size_t)(t.ptr + t.len - colon - 1)));
             if (value.len && value.ptr[value.len - 1] == ',') value.len--;
@@ -492,7 +475,7 @@ static void notary_line(void *state, te_str line, uint64_t lineno)
         if (st->scan.closed) finish_doc(st);
         return;
     }
-    if (member_key(t, NULL) || t.ptr[0] == '}') {
+    if (te_json_member_key(t, NULL) || t.ptr[0] == '}') {
         doc_reset(st);
         st->mode = DOC_FRAGMENT;
         st->first = lineno;

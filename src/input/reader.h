@@ -61,6 +61,9 @@ typedef struct te_json_scan {
     bool closed; /* depth went back to 0 */
 } te_json_scan;
 void te_json_scan_bytes(te_json_scan *scan, const char *p, size_t n);
+/* True when a trimmed line starts with a JSON member `"key" :`; the key
+ * (still escaped) in *key when key is not NULL. */
+bool te_json_member_key(te_str line, te_str *key);
 
 /* Registry (src/input/registry.c): every reader, NULL-terminated, in the
  * order that breaks sniff ties. */

@@ -41,26 +41,38 @@ bool te_event_add_extra(te_event *event, const char *key, te_str value)
     return true;
 }
 
-/* Byte classes as 256-bit sets (one test per byte on the hot path). */
-static bool in_set(const uint64_t set[4], unsigned char c)
-{
-    return (set[c >> 6] >> (c & 63)) & 1;
-}
+/* Byte classes, one table load per byte on the hot path:
+ * SUBSYSTEM_CHAR letters, digits, . _ - (subsystems and categories);
+ * LIBRARY_CHAR   those, + space and bytes >= 0x80 (library names). */
+enum { SUBSYSTEM_CHAR = 1, LIBRARY_CHAR = 2 };
+static const unsigned char char_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 3, 0,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 
-/* Library names: letters, digits, . _ - + space and bytes >= 0x80. */
-static const uint64_t library_chars[4] = {0x03ff680100000000ull, 0x07fffffe87fffffeull,
-                                          0xffffffffffffffffull, 0xffffffffffffffffull};
-/* Subsystems and categories: letters, digits, . _ - */
-static const uint64_t subsystem_chars[4] = {0x03ff600000000000ull, 0x07fffffe87fffffeull, 0, 0};
+};
 
 static bool is_library_char(unsigned char c)
 {
-    return in_set(library_chars, c);
+    return char_class[c] & LIBRARY_CHAR;
 }
 
 static bool is_subsystem_char(unsigned char c)
 {
-    return in_set(subsystem_chars, c);
+    return char_class[c] & SUBSYSTEM_CHAR;
 }
 
 /* "[spid 0x291385ea6c83b460, process, begin] " → extra "signpost". */
@@ -83,8 +95,10 @@ static const char *parse_library(const char *p, const char *eol, te_event *event
     if (p >= eol || *p != '(') return p;
     const char *q = p + 1;
     int spaces = 0;
-    while (q < eol && q - p <= LIBRARY_NAME_MAX && *q != ')' &&
-           is_library_char((unsigned char)*q)) {
+    size_t room = (size_t)(eol - p);
+    const char *limit = p + (room < LIBRARY_NAME_MAX + 1 ? room : LIBRARY_NAME_MAX + 1);
+    /* ')' is not a library char: the loop stops there */
+    while (q < limit && is_library_char((unsigned char)*q)) {
         if (*q == ' ' && ++spaces > LIBRARY_MAX_SPACES) return p;
         q++;
     }
@@ -101,7 +115,9 @@ static const char *parse_subsystem(const char *p, const char *eol, te_event *eve
 {
     if (p >= eol || *p != '[') return p;
     const char *q = p + 1;
-    while (q < eol && q - p <= SUBSYSTEM_TAG_MAX && is_subsystem_char((unsigned char)*q))
+    size_t room = (size_t)(eol - p);
+    const char *limit = p + (room < SUBSYSTEM_TAG_MAX + 1 ? room : SUBSYSTEM_TAG_MAX + 1);
+    while (q < limit && is_subsystem_char((unsigned char)*q))
         q++;
     if (q >= eol || *q != ':' || q == p + 1) return p;
     const char *colon = q;
@@ -179,4 +195,20 @@ void te_json_scan_bytes(te_json_scan *sc, const char *p, size_t n)
             if (sc->depth <= 0) sc->closed = true;
         }
     }
+}
+
+bool te_json_member_key(te_str s, te_str *key)
+{
+    if (s.len < 3 || s.ptr[0] != '"') return false;
+    size_t i = 1;
+    while (i < s.len && s.ptr[i] != '"') {
+        if (s.ptr[i] == '\\') i++;
+        i++;
+    }
+    if (i >= s.len) return false;
+    if (key) *key = te_str_make(s.ptr + 1, i - 1);
+    i++;
+    while (i < s.len && (s.ptr[i] == ' ' || s.ptr[i] == '\t'))
+        i++;
+    return i < s.len && s.ptr[i] == ':';
 }
