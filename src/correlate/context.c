@@ -538,9 +538,17 @@ static bool raise_mark(te_correlator *c, te_clock clock, int64_t value)
 }
 
 /* Moves the watermarks of the current source and closes the contexts they
- * have passed. */
+ * have passed. A clock that jumps back by more than TE_CLOCK_JUMP_BACK_US
+ * (concatenated captures, a wall-clock adjustment) starts a new era: what is
+ * open belongs to the time before the jump and is closed, and the watermark
+ * restarts from the new time, so that later matches still link. */
 static void advance_watermarks(te_correlator *c, const te_coord *k)
 {
+    if (k->timed && c->mark_set[k->clock] &&
+        sat_sub(c->mark[k->clock], k->time_us) > TE_CLOCK_JUMP_BACK_US) {
+        while (c->n_open > 0) close_at(c, c->n_open - 1);
+        c->mark[k->clock] = k->time_us;
+    }
     bool moved = raise_mark(c, TE_CLOCK_LINES, k->line);
     if (k->timed && raise_mark(c, k->clock, k->time_us)) moved = true;
     if (!moved) return;

@@ -47,6 +47,9 @@
 /* Longest `link.window` a rule may ask for: a longer one would keep launch
  * contexts open for unrelated launches. */
 #define TE_MAX_LINK_WINDOW_US (60 * 60 * 1000000LL)
+/* Event time going back by more than this (concatenated captures, a clock
+ * adjustment) starts a new era in the correlator; small disorder is normal. */
+#define TE_CLOCK_JUMP_BACK_US (60 * 1000000LL)
 /* For input without timestamps: matches this many lines apart still link. */
 #define TE_UNTIMED_WINDOW_LINES 400u
 /* `tediag live`: literals shorter than this are left out of the derived
