@@ -6,7 +6,6 @@
  * Also te_match_facts: a match's captures after the rule's facts: section. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "engine/error.h"
 #include "engine/limits.h"
@@ -28,6 +27,13 @@
 #define TUNE_SAMPLE_BYTES (256u << 10)
 #define TUNE_INTERVAL_BYTES (256ull << 20)
 
+typedef struct required_set {
+    const te_str *literals;
+    const size_t *group_sizes; /* te_literals_required's groups */
+    size_t n_groups;
+    bool icase;
+} required_set;
+
 struct te_matcher {
     const te_ruleset *rules;
     pcre2_match_data *match_data;
@@ -39,9 +45,15 @@ struct te_matcher {
     uint64_t *limit_hits; /* per rule */
     te_match match;       /* scratch handed to the callback */
     te_litscan *tuned;    /* own scanner tuned to the input (NULL: the rule set's) */
-    char *sample;         /* TUNE_SAMPLE_BYTES of scanned text, while sampling */
+    char *sample;         /* TUNE_SAMPLE_BYTES of scanned text, while sampling (else NULL) */
     size_t sample_len;
     uint64_t until_sample; /* bytes to scan before the next sample */
+    /* Per pattern, derived the first time the gate lets it through: the
+     * literals its regex needs besides the one the gate found (a regex run
+     * costs far more than looking for them). */
+    te_arena arena;
+    bool *required_known;
+    required_set *required;
 };
 
 te_matcher *te_matcher_new(const te_ruleset *rules, te_error *err)
@@ -54,12 +66,15 @@ te_matcher *te_matcher_new(const te_ruleset *rules, te_error *err)
     m->stamps = calloc(rules->n_patterns + 1, sizeof *m->stamps);
     m->hits = calloc(rules->n_patterns + 1, sizeof *m->hits);
     m->limit_hits = calloc(rules->n_rules + 1, sizeof *m->limit_hits);
-    if (!m->match_data || !m->context || !m->stamps || !m->hits || !m->limit_hits) goto nomem;
+    m->required_known = calloc(rules->n_patterns + 1, sizeof *m->required_known);
+    m->required = calloc(rules->n_patterns + 1, sizeof *m->required);
+    if (!m->match_data || !m->context || !m->stamps || !m->hits || !m->limit_hits ||
+        !m->required_known || !m->required)
+        goto nomem;
     pcre2_set_match_limit(m->context, TE_PCRE2_MATCH_LIMIT);
     pcre2_set_depth_limit(m->context, TE_PCRE2_DEPTH_LIMIT);
     m->jit_stack = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX, NULL);
     if (m->jit_stack) pcre2_jit_stack_assign(m->context, NULL, m->jit_stack);
-    m->sample = malloc(TUNE_SAMPLE_BYTES); /* without it the matcher just does not tune */
     return m;
 nomem:
     te_matcher_free(m);
@@ -78,6 +93,9 @@ void te_matcher_free(te_matcher *m)
     free(m->limit_hits);
     te_litscan_free(m->tuned);
     free(m->sample);
+    free(m->required_known);
+    free(m->required);
+    te_arena_free(&m->arena);
     free(m);
 }
 
@@ -89,6 +107,11 @@ static void sample_text(te_matcher *m, const char *text, size_t len)
         return;
     }
     m->until_sample = 0;
+    /* the buffer lives while sampling: one allocation per sample, not per event */
+    if (!m->sample && !(m->sample = malloc(TUNE_SAMPLE_BYTES))) {
+        m->until_sample = TUNE_INTERVAL_BYTES; /* no memory now: try again later */
+        return;
+    }
     size_t room = TUNE_SAMPLE_BYTES - m->sample_len;
     size_t n = len < room ? len : room;
     memcpy(m->sample + m->sample_len, text, n);
@@ -102,6 +125,8 @@ static void sample_text(te_matcher *m, const char *text, size_t len)
         te_litscan_free(m->tuned);
         m->tuned = tuned;
     }
+    free(m->sample);
+    m->sample = NULL;
     m->sample_len = 0;
     m->until_sample = TUNE_INTERVAL_BYTES;
 }
@@ -121,11 +146,36 @@ static bool field_passes(const te_predicate *predicate, te_str field)
     return false;
 }
 
+static unsigned char fold_ascii(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+/* Whether text holds needle (ASCII case folded when icase). Messages are
+ * short and these needles few: memchr to each candidate first byte and a
+ * compare beats memmem, which prepares a table on every call. */
 static bool contains(const char *text, size_t len, te_str needle, bool icase)
 {
-    if (!icase) return memmem(text, len, needle.ptr, needle.len) != NULL;
-    for (size_t i = 0; i + needle.len <= len; i++)
-        if (strncasecmp(text + i, needle.ptr, needle.len) == 0) return true;
+    if (needle.len == 0) return true;
+    if (needle.len > len) return false;
+    const char *p = text, *last = text + (len - needle.len); /* last possible start */
+    unsigned char first = (unsigned char)needle.ptr[0];
+    if (!icase) {
+        for (; p <= last; p++) {
+            p = memchr(p, first, (size_t)(last - p) + 1);
+            if (!p) return false;
+            if (memcmp(p + 1, needle.ptr + 1, needle.len - 1) == 0) return true;
+        }
+        return false;
+    }
+    for (; p <= last; p++) {
+        if (fold_ascii((unsigned char)*p) != fold_ascii(first)) continue;
+        size_t k = 1;
+        while (k < needle.len &&
+               fold_ascii((unsigned char)p[k]) == fold_ascii((unsigned char)needle.ptr[k]))
+            k++;
+        if (k == needle.len) return true;
+    }
     return false;
 }
 
@@ -136,6 +186,59 @@ static bool prefilter_passes(const te_pattern_impl *impl, const char *text, size
     for (size_t i = 0; i < impl->n_prefilter; i++)
         if (contains(text, len, impl->prefilter[i], impl->literals_icase)) return true;
     return false;
+}
+
+/* Whether the group of n literals is the pattern's own gate literal set
+ * (the gate already found one of them). */
+static bool is_gate_set(const te_pattern_impl *impl, const te_str *group, size_t n, bool icase)
+{
+    if (n != impl->n_literals || icase != impl->literals_icase) return false;
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < n && !found; k++)
+            found = te_str_eq(group[i], impl->literals[k]);
+        if (!found) return false;
+    }
+    return true;
+}
+
+/* Whether the subject holds what the pattern's regex needs (besides the
+ * gate literal it is known to hold): one literal of every group derived
+ * from the regex the first time the gate let the pattern through. */
+static bool required_present(te_matcher *m, const te_pattern_impl *impl, const char *text,
+                             size_t len)
+{
+    uint32_t id = impl->global_id;
+    required_set *set = &m->required[id];
+    if (!m->required_known[id]) {
+        m->required_known[id] = true;
+        te_str *all = NULL;
+        size_t *sizes = NULL, n_groups = 0;
+        bool icase = false;
+        if (impl->regex && te_literals_required(impl->regex, strlen(impl->regex), &m->arena, &all,
+                                                &sizes, &n_groups, &icase)) {
+            size_t kept = 0, at = 0, out = 0;
+            for (size_t g = 0; g < n_groups; g++) {
+                if (!is_gate_set(impl, all + at, sizes[g], icase)) {
+                    memmove(all + out, all + at, sizes[g] * sizeof *all);
+                    sizes[kept++] = sizes[g];
+                    out += sizes[g];
+                }
+                at += sizes[g];
+            }
+            set->literals = all;
+            set->group_sizes = sizes;
+            set->n_groups = kept;
+            set->icase = icase;
+        }
+    }
+    for (size_t g = 0, at = 0; g < set->n_groups; at += set->group_sizes[g++]) {
+        bool any = false;
+        for (size_t i = 0; i < set->group_sizes[g] && !any; i++)
+            any = contains(text, len, set->literals[at + i], set->icase);
+        if (!any) return false;
+    }
+    return true;
 }
 
 static bool predicates_pass(const te_pattern_impl *impl, const te_event *event)
@@ -159,8 +262,8 @@ static bool try_pattern(te_matcher *m, const te_pattern *pattern, const te_event
                         void *ctx, te_summary *summary)
 {
     const te_pattern_impl *impl = pattern->impl;
-    int rc = pcre2_match(impl->code, (PCRE2_SPTR)subject, len, 0, options, m->match_data,
-                         m->context);
+    int rc =
+        pcre2_match(impl->code, (PCRE2_SPTR)subject, len, 0, options, m->match_data, m->context);
     if (rc < 0) {
         if (is_limit_error(rc)) {
             if (summary) summary->regex_limit_hits++;
@@ -216,7 +319,7 @@ size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void
         m->stamp = 1;
     }
     /* (1) one pass over the message: which patterns' literals occur */
-    if (m->sample) sample_text(m, subject, len);
+    sample_text(m, subject, len);
     const te_litscan *scan = m->tuned ? m->tuned : rules->litscan;
     size_t n_hits = te_litscan_run(scan, subject, len, m->stamps, m->stamp, m->hits);
     if (n_hits == 0) return 0;
@@ -243,7 +346,8 @@ size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void
             if (!entry || !id_listed(entry->ids, entry->n_ids, m->hits[i])) continue;
         }
         if (!predicates_pass(pattern->impl, event) ||
-            !prefilter_passes(pattern->impl, subject, len))
+            !prefilter_passes(pattern->impl, subject, len) ||
+            !required_present(m, pattern->impl, subject, len))
             continue;
         /* (3) the regex */
         if (try_pattern(m, pattern, event, subject, len, cut_options, fn, ctx, summary)) matches++;

@@ -64,6 +64,36 @@ static const key_def mandiant_keys[] = {
     KEY("category", K_CATEGORY),
 };
 
+/* The wanted keys by length, for one short lookup per member (the tables
+ * above have at most four keys of one length, all shorter than 32). */
+#define KEY_LENGTHS 32
+#define KEYS_PER_LENGTH 8
+typedef struct key_index {
+    const key_def *by_len[KEY_LENGTHS][KEYS_PER_LENGTH];
+    unsigned char n_by_len[KEY_LENGTHS];
+} key_index;
+
+static void index_keys(key_index *index, const key_def *keys, size_t n_keys)
+{
+    memset(index, 0, sizeof *index);
+    for (size_t i = 0; i < n_keys; i++) {
+        size_t len = keys[i].len;
+        if (len < KEY_LENGTHS && index->n_by_len[len] < KEYS_PER_LENGTH)
+            index->by_len[len][index->n_by_len[len]++] = &keys[i];
+    }
+}
+
+/* The id of a wanted key, or -1. */
+static int key_id(const key_index *index, const char *key, size_t len)
+{
+    if (len >= KEY_LENGTHS) return -1;
+    for (unsigned i = 0; i < index->n_by_len[len]; i++) {
+        const key_def *k = index->by_len[len][i];
+        if (k->name[0] == key[0] && memcmp(k->name, key, len) == 0) return k->id;
+    }
+    return -1;
+}
+
 typedef enum val_kind { V_ABSENT = 0, V_STRING, V_NUMBER, V_LITERAL, V_NESTED } val_kind;
 
 typedef struct json_val {
@@ -77,7 +107,9 @@ typedef enum scan_result { SCAN_OK = 0, SCAN_SYNTAX, SCAN_DEPTH } scan_result;
 
 static const char *skip_ws(const char *p, const char *end)
 {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    /* most calls find no whitespace: one compare to leave */
+    while (p < end && (unsigned char)*p <= ' ' &&
+           (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;
 }
@@ -174,7 +206,7 @@ syntax:
 
 /* Scans one object at p (after optional whitespace): fills vals for the
  * wanted keys and sets *after past the closing brace. */
-static scan_result scan_object(const char *p, const char *end, const key_def *keys, size_t n_keys,
+static scan_result scan_object(const char *p, const char *end, const key_index *keys,
                                json_val *vals, const char **after)
 {
     scan_result res = SCAN_SYNTAX;
@@ -191,14 +223,7 @@ static scan_result scan_object(const char *p, const char *end, const key_def *ke
         const char *key = p + 1;
         const char *q = scan_string(p, end);
         if (!q) return SCAN_SYNTAX;
-        size_t key_len = (size_t)(q - 1 - key);
-        int id = -1;
-        for (size_t i = 0; i < n_keys; i++) {
-            if (keys[i].len == key_len && memcmp(keys[i].name, key, key_len) == 0) {
-                id = keys[i].id;
-                break;
-            }
-        }
+        int id = key_id(keys, key, (size_t)(q - 1 - key));
         p = skip_ws(q, end);
         if (p >= end || *p != ':') return SCAN_SYNTAX;
         p = skip_ws(p + 1, end);
@@ -347,9 +372,8 @@ static long json_unescape(te_str s, char *out)
 typedef struct json_reader {
     te_reader_env env;
     json_mode mode;
-    const key_def *keys;
-    size_t n_keys;
-    char *scratch; /* unescaped strings of the current record */
+    key_index key_index; /* of the keys of the mode */
+    char *scratch;       /* unescaped strings of the current record */
     size_t scratch_cap;
     json_val vals[K_COUNT];
     /* pretty array state */
@@ -546,7 +570,7 @@ static void handle_object(json_reader *r, te_str text, uint64_t first, uint64_t 
     te_summary *summary = r->env.summary;
     const char *after = NULL;
     const char *end = text.ptr + text.len;
-    scan_result res = scan_object(text.ptr, end, r->keys, r->n_keys, r->vals, &after);
+    scan_result res = scan_object(text.ptr, end, &r->key_index, r->vals, &after);
     if (res == SCAN_OK && skip_ws(after, end) != end) res = SCAN_SYNTAX;
     if (res == SCAN_DEPTH) {
         if (summary) {
@@ -765,11 +789,9 @@ static void *json_create(const te_reader_env *env, json_mode mode)
     r->env = *env;
     r->mode = mode;
     if (mode == MODE_MANDIANT) {
-        r->keys = mandiant_keys;
-        r->n_keys = sizeof mandiant_keys / sizeof mandiant_keys[0];
+        index_keys(&r->key_index, mandiant_keys, sizeof mandiant_keys / sizeof mandiant_keys[0]);
     } else {
-        r->keys = apple_keys;
-        r->n_keys = sizeof apple_keys / sizeof apple_keys[0];
+        index_keys(&r->key_index, apple_keys, sizeof apple_keys / sizeof apple_keys[0]);
     }
     te_buf_init(&r->record, TE_MAX_RECORD_BYTES);
     return r;

@@ -390,6 +390,10 @@ typedef struct text_reader {
     te_event events[2];
     unsigned held_event;
     long message_offset; /* where the message column starts in the first line */
+    /* Where the held event's type and process start in `record` (-1: not in
+     * it): appending a continuation line may move `record`, so the views are
+     * re-pointed when the record is emitted. */
+    long type_offset, process_offset;
 } text_reader;
 
 static long parse_entry(const text_reader *r, te_str line, te_event *event)
@@ -414,6 +418,8 @@ static void emit_record(text_reader *r)
                          r->record.data[len - 1] == '\r'))
         len--;
     te_str message = te_str_make(r->record.data + off, len - off);
+    if (r->type_offset >= 0) event->type.ptr = r->record.data + r->type_offset;
+    if (r->process_offset >= 0) event->process.ptr = r->record.data + r->process_offset;
     te_parse_composed_message(message, event, r->style == STYLE_DEFAULT);
     event->line = r->first_line;
     event->line_end = r->last_line;
@@ -423,12 +429,11 @@ static void emit_record(text_reader *r)
     te_buf_reset(&r->record);
 }
 
-/* A view into `line` moved to the same bytes copied at `to`. */
-static te_str moved(te_str view, te_str line, const char *to)
+/* Where a view into `line` starts in it (-1: the view is not in `line`). */
+static long offset_in(te_str view, te_str line)
 {
-    if (view.ptr >= line.ptr && view.ptr < line.ptr + line.len)
-        view.ptr = to + (view.ptr - line.ptr);
-    return view;
+    if (view.ptr >= line.ptr && view.ptr < line.ptr + line.len) return view.ptr - line.ptr;
+    return -1;
 }
 
 static void count_cut(text_reader *r, uint64_t lineno)
@@ -444,8 +449,7 @@ static void count_cut(text_reader *r, uint64_t lineno)
 }
 
 /* `line` is an entry whose columns were parsed into events[parsed]. */
-static void start_record(text_reader *r, te_str line, uint64_t lineno, unsigned parsed,
-                         long offset)
+static void start_record(text_reader *r, te_str line, uint64_t lineno, unsigned parsed, long offset)
 {
     te_buf_reset(&r->record);
     r->truncated = false;
@@ -454,8 +458,8 @@ static void start_record(text_reader *r, te_str line, uint64_t lineno, unsigned 
         return;
     }
     te_event *event = &r->events[parsed];
-    event->type = moved(event->type, line, r->record.data);
-    event->process = moved(event->process, line, r->record.data);
+    r->type_offset = offset_in(event->type, line);
+    r->process_offset = offset_in(event->process, line);
     r->held_event = parsed;
     r->message_offset = offset;
     r->held = true;

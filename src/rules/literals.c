@@ -1,8 +1,9 @@
 /* The gate's literal prefilter. (1) Derivation: from a regex's source, the
  * longest literal every match must contain (yara atoms / suricata fast
- * pattern), or one literal per branch of a top-level alternation. (2) The
- * scanner: built at load time over every literal of every pattern, it finds
- * in one pass over a message which patterns can match. */
+ * pattern), or one literal per branch of a top-level alternation; and all
+ * the literals a match needs (te_literals_required), checked before a regex
+ * runs. (2) The scanner: built at load time over every literal of every
+ * pattern, it finds in one pass over a message which patterns can match. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,14 @@ typedef struct deriver {
     const char *p, *end;
     bool icase;
     bool give_up; /* a construct we do not model (x mode, verbs) or no memory */
+    /* te_literals_required: every run of the top-level sequence (and of the
+     * plain groups inlined into it), and the literal set of each of its
+     * mandatory groups, is collected here; a top-level '|' makes none of
+     * them required. */
+    litset *required; /* NULL: not collecting */
+    size_t n_required, cap_required;
+    unsigned depth; /* of nested alternations; 1 = top level */
+    bool top_alternation;
 } deriver;
 
 static size_t litset_score(const litset *s)
@@ -105,8 +114,33 @@ static void run_push(deriver *d, run *r, char c)
 }
 
 /* Ends the current run of literal bytes: it is a candidate on its own. */
+/* Collects a copy of `set` (one literal: a run; several: a group's
+ * alternatives) as required when parsing the top level. */
+static void require_set(deriver *d, const litset *set)
+{
+    if (!d->required || d->depth != 1 || litset_score(set) < TE_MIN_LITERAL_BYTES) return;
+    if (d->n_required == d->cap_required) {
+        size_t cap = d->cap_required ? d->cap_required * 2 : 8;
+        litset *sets = realloc(d->required, cap * sizeof *sets);
+        if (!sets) {
+            d->give_up = true;
+            return;
+        }
+        d->required = sets;
+        d->cap_required = cap;
+    }
+    litset *copy = &d->required[d->n_required++];
+    memset(copy, 0, sizeof *copy);
+    for (size_t i = 0; i < set->n; i++)
+        if (!litset_add(copy, set->items[i], set->lens[i])) d->give_up = true;
+}
+
 static void flush_run(deriver *d, run *r, litset *best)
 {
+    if (d->required && d->depth == 1 && r->len >= TE_MIN_LITERAL_BYTES) {
+        litset one = {&r->buf, &r->len, 1};
+        require_set(d, &one);
+    }
     if (r->len > 0 && (r->len > litset_score(best) || best->n > 1)) {
         litset candidate = {0};
         if (!litset_add(&candidate, r->buf, r->len)) d->give_up = true;
@@ -500,6 +534,7 @@ static void parse_sequence(deriver *d, run *r, litset *best)
             } else {
                 flush_run(d, r, best);
                 litset inner = parse_alternation(d);
+                if (q.min >= 1) require_set(d, &inner);
                 if (q.min >= 1)
                     offer_set(best, &inner);
                 else
@@ -555,6 +590,7 @@ static litset parse_alternation(deriver *d)
     litset all = {0};
     bool complete = true;
     size_t branches = 0;
+    d->depth++;
     for (;;) {
         run r = {0};
         litset best = {0};
@@ -568,11 +604,13 @@ static litset parse_alternation(deriver *d)
         litset_free(&best);
         if (d->give_up) break;
         if (d->p < d->end && *d->p == '|') {
+            if (d->depth == 1) d->top_alternation = true;
             d->p++;
             continue;
         }
         break;
     }
+    d->depth--;
     if (!complete || d->give_up) litset_free(&all);
     return all;
 }
@@ -580,7 +618,7 @@ static litset parse_alternation(deriver *d)
 bool te_literals_derive(const char *regex, size_t len, te_arena *arena, te_str **literals,
                         size_t *n_literals, bool *icase)
 {
-    deriver d = {regex, regex + len, false, false};
+    deriver d = {regex, regex + len, false, false, NULL, 0, 0, 0, false};
     *literals = NULL;
     *n_literals = 0;
     litset set = parse_alternation(&d);
@@ -607,11 +645,69 @@ done:
     return ok;
 }
 
+bool te_literals_required(const char *regex, size_t len, te_arena *arena, te_str **literals,
+                          size_t **group_sizes, size_t *n_groups, bool *icase)
+{
+    /* a non-NULL `required` turns collection on; it grows as sets come */
+    deriver d = {regex, regex + len, false, false, NULL, 0, 0, 0, false};
+    d.required = malloc(sizeof *d.required);
+    d.cap_required = d.required ? 1 : 0;
+    *literals = NULL;
+    *group_sizes = NULL;
+    *n_groups = 0;
+    bool ok = d.required != NULL;
+    if (!ok) goto done;
+    litset set = parse_alternation(&d);
+    litset_free(&set);
+    *icase = d.icase;
+    if (d.give_up || d.p != d.end) {
+        ok = false;
+        goto done;
+    }
+    if (d.top_alternation || d.n_required == 0) goto done;
+    size_t total = 0;
+    for (size_t g = 0; g < d.n_required; g++)
+        total += d.required[g].n;
+    te_str *out = te_arena_alloc(arena, total * sizeof *out);
+    size_t *sizes = te_arena_alloc(arena, d.n_required * sizeof *sizes);
+    if (!out || !sizes) {
+        ok = false;
+        goto done;
+    }
+    size_t n = 0, groups = 0;
+    for (size_t g = 0; g < d.n_required; g++) {
+        const litset *r = &d.required[g];
+        /* a literal required on its own once is not looked for again */
+        bool seen = false;
+        for (size_t k = 0, at = 0; r->n == 1 && k < groups && !seen; at += sizes[k++])
+            seen = sizes[k] == 1 && out[at].len == r->lens[0] &&
+                   memcmp(out[at].ptr, r->items[0], r->lens[0]) == 0;
+        if (seen) continue;
+        for (size_t i = 0; i < r->n; i++) {
+            char *copy = te_arena_strndup(arena, r->items[i], r->lens[i]);
+            if (!copy) {
+                ok = false;
+                goto done;
+            }
+            out[n++] = te_str_make(copy, r->lens[i]);
+        }
+        sizes[groups++] = r->n;
+    }
+    *literals = out;
+    *group_sizes = sizes;
+    *n_groups = groups;
+done:
+    for (size_t g = 0; g < d.n_required; g++)
+        litset_free(&d.required[g]);
+    free(d.required);
+    return ok;
+}
+
 /* ======================= scanner ========================================== */
 
-/* Each distinct literal is indexed by a pair of bytes inside its most
- * selective window of four bytes (the whole literal when shorter). A message
- * is scanned once, in three steps of decreasing frequency:
+/* Each distinct literal is indexed by one pair of its bytes, inside a
+ * window of four bytes (the whole literal when shorter). A message is
+ * scanned once, in three steps of decreasing frequency:
  *  1. at each position the two bytes there index a 64 KiB table (one load,
  *     mostly from the L1 cache; no hashing and no case folding: every case
  *     variant of a caseless pair is entered). Zero means no literal has its
@@ -620,11 +716,17 @@ done:
  *  2. a non-zero entry names a bucket of (pair, literal) entries; each
  *     compares its literal's window with one 4-byte load and a mask;
  *  3. only then is the whole literal compared in place.
+ * The rule set's scanner picks pairs of rare bytes by a byte frequency
+ * table; a matcher then tunes its own copy to the pairs that are rare in a
+ * sample of the input (te_litscan_tune): on the benchmark capture that cuts
+ * the positions that reach step 2 from one in eleven to about one in forty.
  * Literals shorter than a pair (only possible with an explicit prefilter)
- * are searched directly. The previous scanner (a hashed 3-byte gram bitmap,
- * folded and hashed at every position) cost about four times the
- * instructions; an Aho-Corasick table over hundreds of literals does not fit
- * the cache and was slower still (tests/bench/README.md). */
+ * are searched directly. Measured (tests/bench/README.md): the
+ * previous scanner, a hashed 3-byte gram bitmap folded and hashed at every
+ * position, cost 3.7 times the instructions; looking at every other position
+ * with two pairs per literal cost more than it saved (the second pair is
+ * rarely rare); an Aho-Corasick table over hundreds of literals does not fit
+ * the cache. */
 
 #define PAIR_VALUES (1u << 16)
 #define BUCKETS 255u /* bucket ids 1..255 fit the byte table */
@@ -688,14 +790,17 @@ static uint32_t load2(const unsigned char *p)
 #endif
 }
 
-/* 4 bytes as one little-endian value, whatever the machine's byte order
- * (compilers turn this into one load). */
+/* 4 bytes as one little-endian value, whatever the machine's byte order. */
 static uint32_t load4(const unsigned char *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+#else
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+#endif
 }
-
 
 /* A distinct literal (bytes and case mode) and the patterns it stands for. */
 typedef struct scan_literal {
@@ -904,8 +1009,7 @@ te_litscan *te_litscan_build(const te_literal_def *literals, size_t n)
     scan->pattern_ids = malloc((n + 1) * sizeof *scan->pattern_ids);
     scan->entries = malloc((4 * n + 1) * sizeof *scan->entries);
     scan->short_literals = malloc((n + 1) * sizeof *scan->short_literals);
-    if (!scan->literals || !scan->pattern_ids || !scan->entries || !scan->short_literals)
-        goto fail;
+    if (!scan->literals || !scan->pattern_ids || !scan->entries || !scan->short_literals) goto fail;
     for (int b = 0; b < 256; b++)
         scan->fold[b] = fold((unsigned char)b);
 
@@ -977,8 +1081,7 @@ static bool equal_icase(const unsigned char *fold_table, const char *a, const ch
     return true;
 }
 
-static bool find_icase(const unsigned char *fold_table, const char *text, size_t len,
-                       te_str needle)
+static bool find_icase(const unsigned char *fold_table, const char *text, size_t len, te_str needle)
 {
     if (needle.len == 0) return true;
     for (size_t i = 0; i + needle.len <= len; i++)

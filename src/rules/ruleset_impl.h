@@ -176,6 +176,16 @@ const char *te_template_check(const char *tmpl, te_template_name_fn fn, void *ct
  * *icase is set when the regex uses (?i). */
 bool te_literals_derive(const char *regex, size_t len, te_arena *arena, te_str **literals,
                         size_t *n_literals, bool *icase);
+/* What every match of `regex` contains, as groups of literals (of at least
+ * TE_MIN_LITERAL_BYTES bytes): each match holds at least one literal of each
+ * group. A group of one is a run of the regex's top-level sequence; a larger
+ * one, the alternatives of one of its mandatory groups. group_sizes[i] is
+ * the number of literals of group i, taken in order from literals. No groups
+ * when the regex has a top-level alternation; false when it uses a construct
+ * the derivation does not model. The matcher checks them before running a
+ * regex the gate let through. */
+bool te_literals_required(const char *regex, size_t len, te_arena *arena, te_str **literals,
+                          size_t **group_sizes, size_t *n_groups, bool *icase);
 
 typedef struct te_literal_def {
     te_str bytes;

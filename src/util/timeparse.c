@@ -47,7 +47,8 @@ static size_t parse_clock(te_str s, size_t pos, int64_t *us_of_day)
             j++;
         }
         if (n == 0) return 0;
-        for (; n < 6; n++) frac *= 10;
+        for (; n < 6; n++)
+            frac *= 10;
         i = j;
     }
     *us_of_day = ((int64_t)hh * 3600 + mm * 60 + ss) * 1000000LL + frac;
@@ -120,11 +121,18 @@ typedef struct log_form_cache {
 
 static _Thread_local log_form_cache form_cache;
 
+/* The thread's cache, its address computed once per call (in a shared
+ * library each direct access to a thread-local may cost a __tls_get_addr). */
+static __attribute__((noinline)) log_form_cache *thread_cache(void)
+{
+    return &form_cache;
+}
+
 static size_t parse_log_form(te_str s, te_time *out)
 {
     const char *p = s.ptr;
-    log_form_cache *cache = &form_cache;
     if (s.len < 31 || p[19] != '.' || (p[26] != '+' && p[26] != '-')) return 0;
+    log_form_cache *cache = thread_cache();
     if (!cache->valid || memcmp(p, cache->second, sizeof cache->second) != 0) {
         if (p[4] != '-' || p[7] != '-' || (p[10] != ' ' && p[10] != 'T') || p[13] != ':' ||
             p[16] != ':')
