@@ -83,13 +83,36 @@ static void index_keys(key_index *index, const key_def *keys, size_t n_keys)
     }
 }
 
+/* Whether the len bytes at a and b are equal: two overlapping word loads
+ * for the lengths of keys (no call, no byte past either end read). */
+static bool same_bytes(const char *a, const char *b, size_t len)
+{
+    if (len >= 8 && len <= 16) {
+        uint64_t a0, a1, b0, b1;
+        memcpy(&a0, a, 8);
+        memcpy(&b0, b, 8);
+        memcpy(&a1, a + len - 8, 8);
+        memcpy(&b1, b + len - 8, 8);
+        return a0 == b0 && a1 == b1;
+    }
+    if (len >= 4 && len < 8) {
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, a, 4);
+        memcpy(&b0, b, 4);
+        memcpy(&a1, a + len - 4, 4);
+        memcpy(&b1, b + len - 4, 4);
+        return a0 == b0 && a1 == b1;
+    }
+    return memcmp(a, b, len) == 0;
+}
+
 /* The id of a wanted key, or -1. */
 static int key_id(const key_index *index, const char *key, size_t len)
 {
     if (len >= KEY_LENGTHS) return -1;
     for (unsigned i = 0; i < index->n_by_len[len]; i++) {
         const key_def *k = index->by_len[len][i];
-        if (k->name[0] == key[0] && memcmp(k->name, key, len) == 0) return k->id;
+        if (same_bytes(k->name, key, len)) return k->id;
     }
     return -1;
 }
@@ -135,6 +158,8 @@ static const char *scan_number(const char *p, const char *end)
     const char *s = p;
     if (s < end && *s == '-') s++;
     const char *digits = s;
+    while (s < end && (unsigned)(*s - '0') <= 9) /* the common case: digits only */
+        s++;
     while (s < end && ((*s >= '0' && *s <= '9') || *s == '.' || *s == 'e' || *s == 'E' ||
                        *s == '+' || *s == '-'))
         s++;
@@ -143,10 +168,14 @@ static const char *scan_number(const char *p, const char *end)
 
 static const char *scan_literal(const char *p, const char *end)
 {
-    static const char *const words[] = {"true", "false", "null"};
+    static const struct {
+        const char *word;
+        size_t len;
+    } words[] = {{"true", 4}, {"false", 5}, {"null", 4}};
     for (size_t i = 0; i < 3; i++) {
-        size_t n = strlen(words[i]);
-        if ((size_t)(end - p) >= n && memcmp(p, words[i], n) == 0) return p + n;
+        size_t n = words[i].len;
+        if ((size_t)(end - p) >= n && p[0] == words[i].word[0] && same_bytes(p, words[i].word, n))
+            return p + n;
     }
     return NULL;
 }
@@ -420,9 +449,10 @@ static bool string_value(json_reader *r, int id, size_t *used, te_str *out, bool
 
 static te_str basename_of(te_str path)
 {
-    for (size_t i = path.len; i > 0; i--)
-        if (path.ptr[i - 1] == '/') return te_str_make(path.ptr + i, path.len - i);
-    return path;
+    const char *slash = path.len ? memrchr(path.ptr, '/', path.len) : NULL;
+    if (!slash) return path;
+    size_t after = (size_t)(slash + 1 - path.ptr);
+    return te_str_make(path.ptr + after, path.len - after);
 }
 
 static te_str type_from_number(te_str raw)

@@ -384,9 +384,9 @@ typedef struct text_reader {
     uint64_t n_lines; /* lines of the record, counted when it is emitted */
     bool warned_junk;
     bool seen_entry;
-    /* Each line is parsed once: into events[1 - held_event] when it comes;
-     * when it starts an entry that event becomes the held record's (its
-     * column views moved into `record`), finished when the record ends. */
+    /* Each line is parsed once: into the event not held when it comes;
+     * when it starts an entry that event becomes the held record's, and is
+     * finished (message, views into `record`) when the record ends. */
     te_event events[2];
     unsigned held_event;
     long message_offset; /* where the message column starts in the first line */
