@@ -46,7 +46,8 @@ typedef struct te_reader_ops {
 /* Helper for readers: format a warning through env->warn. */
 void te_reader_warn(const te_reader_env *env, uint64_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Helper for readers: zeroes an event and sets pid/thread to -1. */
+/* Helper for readers: clears an event (n_extra = 0; extra[] entries past
+ * n_extra are left as they were) and sets pid/thread to -1. */
 void te_event_reset(te_event *event);
 /* Helper: add an extra key/value; ignored (false) when the table is full. */
 bool te_event_add_extra(te_event *event, const char *key, te_str value);
