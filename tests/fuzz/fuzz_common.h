@@ -1,5 +1,7 @@
 /* Shared set-up of the libFuzzer targets: one rule set loaded once, and an
- * analyzer run over the fuzzer's bytes with a chosen reader. */
+ * analyzer run over the fuzzer's bytes with a chosen reader. The targets are
+ * also built without libFuzzer (-DTE_FUZZ_REPLAY, with replay.c) to replay
+ * tests/fuzz/regressions/ in the normal test suite: use nothing of libFuzzer. */
 #ifndef TE_FUZZ_COMMON_H
 #define TE_FUZZ_COMMON_H
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for SECONDS
-# on a scratch copy of its seed corpus (tests/fuzz/corpus/<target>/).
+# on a scratch copy of its seed corpus (tests/fuzz/corpus/<target>/) and of its
+# past findings (tests/fuzz/regressions/<target>/).
 # Prints per target the executions and findings, then "fuzz: N passed, N failed"
 # (exit status 1 when a target failed; its artifacts are kept and named).
 # usage: fuzz.sh BUILD_DIR SECONDS [TARGET...]
@@ -23,7 +24,10 @@ for t in $targets; do
     bin="$build/tests/fuzz/fuzz_$t"
     [ -x "$bin" ] || { echo "fuzz_$t: not built"; failed=$((failed+1)); continue; }
     mkdir -p "$work/$t" "$work/$t.art"
-    [ -d "$root/tests/fuzz/corpus/$t" ] && cp -r "$root/tests/fuzz/corpus/$t/." "$work/$t/" 2>/dev/null
+    # seeds, and the findings kept as regression tests (they start the run)
+    for d in "$root/tests/fuzz/corpus/$t" "$root/tests/fuzz/regressions/$t"; do
+        [ -d "$d" ] && cp -r "$d/." "$work/$t/" 2>/dev/null
+    done
     log="$work/$t.log"
     if ASAN_OPTIONS=detect_leaks=1 "$bin" -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=10 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$work/$t.art/" "$work/$t" >"$log" 2>&1; then
