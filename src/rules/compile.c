@@ -203,7 +203,7 @@ static bool is_identifier(const char *s, bool allow_dash)
 /* Compiles a regex (no UTF: log bytes are matched as bytes and invalid UTF-8
  * can never make a match fail with an error), JIT when available. */
 static pcre2_code *compile_regex(compiler *c, const te_ynode *node, const char *text,
-                                 const char *what)
+                                 const char *what, bool jit)
 {
     int code_err = 0;
     PCRE2_SIZE offset = 0;
@@ -222,7 +222,7 @@ static pcre2_code *compile_regex(compiler *c, const te_ynode *node, const char *
         error_at(c, node, "out of memory");
         return NULL;
     }
-    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
+    if (jit) (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
     return code;
 }
 
@@ -347,7 +347,7 @@ static bool compile_pattern(compiler *c, te_pattern *pattern, const te_ynode *na
                     &n_prefilter);
     if (regex) {
         impl->regex = regex;
-        impl->code = compile_regex(c, message_node, regex, where);
+        impl->code = compile_regex(c, message_node, regex, where, false);
     }
     if (impl->code) {
         if (!read_capture_names(c, message_node, impl, where)) return false;
@@ -474,7 +474,7 @@ static bool compile_fact(compiler *c, te_rule *rule, te_fact_spec *spec, const t
             return false;
         }
         const char *regex = get_string(c, map, "split", true, where);
-        if (regex) spec->regex = compile_regex(c, split, regex, where);
+        if (regex) spec->regex = compile_regex(c, split, regex, where, true);
         spec->kind = TE_FACT_SPLIT;
         spec->is_list = true;
         if (c->names_complete && !rule_captures(rule, spec->name))
@@ -492,7 +492,7 @@ static bool compile_fact(compiler *c, te_rule *rule, te_fact_spec *spec, const t
         if (match) {
             spec->kind = TE_FACT_MATCH;
             const char *regex = get_string(c, map, "match", true, where);
-            if (regex) spec->regex = compile_regex(c, match, regex, where);
+            if (regex) spec->regex = compile_regex(c, match, regex, where, true);
         } else {
             spec->kind = TE_FACT_MAP;
             if (table->kind != TE_YNODE_MAPPING) {
