@@ -8,6 +8,7 @@
 #   make accuracy  per-class accuracy on corpora/
 #   make bench     the benchmark of tests/bench (not part of check)
 #   make fuzz      build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
+#   make format    clang-format every C file in place (`make check` fails on unformatted code)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -17,11 +18,11 @@ SMOKE_SECONDS ?= 5
 
 DEB_PACKAGES = gcc pkg-config meson ninja-build python3 libpcre2-dev libjansson-dev \
                libyaml-dev libzstd-dev libarchive-dev libcmocka-dev zstd gzip
-DEB_OPTIONAL = clang libclang-rt-14-dev
+DEB_OPTIONAL = clang libclang-rt-14-dev clang-format
 
 TEDIAG = $(BUILD)/src/cli/tediag
 
-.PHONY: all deps build demo check test asan-check fuzz-smoke accuracy bench fuzz golden-accept clean
+.PHONY: all deps build demo check test asan-check fuzz-smoke accuracy bench fuzz golden-accept format clean
 
 all: build
 
@@ -78,3 +79,6 @@ golden-accept: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+format:
+	find src include tests -name '*.[ch]' -not -path '*/out/*' | xargs clang-format -i

@@ -23,8 +23,8 @@ TE_API bool te_report_format_parse(const char *name, te_report_format *out);
 
 typedef struct te_report_options {
     te_report_format format;
-    bool color;     /* ANSI colour (text only) */
-    bool redact;    /* replace user names, e-mail, hosts, serials, IPs by placeholders */
+    bool color;  /* ANSI colour (text only) */
+    bool redact; /* replace user names, e-mail, hosts, serials, IPs by placeholders */
 } te_report_options;
 
 typedef struct te_reporter te_reporter;

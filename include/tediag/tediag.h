@@ -64,24 +64,24 @@ typedef struct te_kv {
 /* A normalized event. All te_str fields are views valid only during the
  * callback that receives the event. Unknown fields have len == 0. */
 typedef struct te_event {
-    te_str source;        /* provenance name: "file", "archive!member" */
-    uint64_t line;        /* 1-based line of the record's first line in source */
-    uint64_t line_end;    /* last line of the record */
-    bool has_time;        /* time_us is meaningful */
-    bool has_offset;      /* utc_offset_min came from the input */
-    bool has_date;        /* false for time-of-day only inputs (Console copies) */
-    int64_t time_us;      /* microseconds since the Unix epoch, UTC */
+    te_str source;     /* provenance name: "file", "archive!member" */
+    uint64_t line;     /* 1-based line of the record's first line in source */
+    uint64_t line_end; /* last line of the record */
+    bool has_time;     /* time_us is meaningful */
+    bool has_offset;   /* utc_offset_min came from the input */
+    bool has_date;     /* false for time-of-day only inputs (Console copies) */
+    int64_t time_us;   /* microseconds since the Unix epoch, UTC */
     int32_t utc_offset_min;
-    te_str type;          /* Default, Info, Debug, Error, Fault, Activity, ... or "crash", "tool" */
-    te_str process;       /* process image basename */
-    int64_t pid;          /* -1 when unknown */
-    int64_t thread;       /* -1 when unknown */
-    te_str sender;        /* library (sender image basename) */
+    te_str type;    /* Default, Info, Debug, Error, Fault, Activity, ... or "crash", "tool" */
+    te_str process; /* process image basename */
+    int64_t pid;    /* -1 when unknown */
+    int64_t thread; /* -1 when unknown */
+    te_str sender;  /* library (sender image basename) */
     te_str subsystem;
     te_str category;
-    te_str message;       /* may contain newlines for multi-line records */
-    te_str format;        /* name of the reader that produced it ("log-default", ...) */
-    size_t n_extra;       /* extra facts: crash-report fields, tool name, ... */
+    te_str message; /* may contain newlines for multi-line records */
+    te_str format;  /* name of the reader that produced it ("log-default", ...) */
+    size_t n_extra; /* extra facts: crash-report fields, tool name, ... */
     te_kv extra[TE_EVENT_MAX_EXTRA];
 } te_event;
 
@@ -107,15 +107,15 @@ typedef struct te_rule_info {
     const char *id;
     const char *title;
     te_severity severity;
-    bool unverified;         /* status: unverified */
-    const char *summary;     /* what the failure class is */
+    bool unverified;            /* status: unverified */
+    const char *summary;        /* what the failure class is */
     const char *const *confirm; /* how to confirm it (commands, templates unexpanded) */
     size_t n_confirm;
-    const char *const *fix;  /* fix steps, templates unexpanded */
+    const char *const *fix; /* fix steps, templates unexpanded */
     size_t n_fix;
     const te_reference *references;
     size_t n_references;
-    const char *file;        /* YAML file it came from */
+    const char *file; /* YAML file it came from */
 } te_rule_info;
 
 typedef struct te_ruleset te_ruleset;
@@ -146,18 +146,18 @@ typedef struct te_fact {
     const char *name;
     const char *const *values;
     size_t n_values;
-    bool is_list;            /* declared as a list: print as a list even with one value */
+    bool is_list; /* declared as a list: print as a list even with one value */
 } te_fact;
 
 typedef struct te_evidence {
-    const char *source;      /* "file:line" or "archive!member:line" */
+    const char *source; /* "file:line" or "archive!member:line" */
     bool has_time;
     int64_t time_us;
     int32_t utc_offset_min;
-    const char *process;     /* "" when unknown */
-    int64_t pid;             /* -1 when unknown */
-    const char *message;     /* copied, truncated to TE_MAX_EVIDENCE_MESSAGE */
-    const char *pattern;     /* "rule-id/pattern-name" that matched it */
+    const char *process; /* "" when unknown */
+    int64_t pid;         /* -1 when unknown */
+    const char *message; /* copied, truncated to TE_MAX_EVIDENCE_MESSAGE */
+    const char *pattern; /* "rule-id/pattern-name" that matched it */
 } te_evidence;
 
 /* One diagnosed incident. Valid only during the callback. */
@@ -186,8 +186,8 @@ typedef struct te_incident {
     size_t n_references;
     const te_evidence *evidence;
     size_t n_evidence;
-    size_t evidence_dropped;  /* evidence lines beyond TE_MAX_EVIDENCE_PER_INCIDENT */
-    const char *const *also;  /* ids of rules this incident absorbed (supersedes) */
+    size_t evidence_dropped; /* evidence lines beyond TE_MAX_EVIDENCE_PER_INCIDENT */
+    const char *const *also; /* ids of rules this incident absorbed (supersedes) */
     size_t n_also;
 } te_incident;
 
@@ -196,21 +196,20 @@ typedef void (*te_event_fn)(const te_event *event, void *user);
 /* Diagnostics about the input (bad line, truncated stream, skipped member). */
 typedef void (*te_warning_fn)(const char *message, void *user);
 /* A source ended: its name, the reader used, and why it was chosen. */
-typedef void (*te_source_fn)(const char *name, const char *format, const char *reason,
-                             void *user);
+typedef void (*te_source_fn)(const char *name, const char *format, const char *reason, void *user);
 
 /* ---- analyzer ------------------------------------------------------------ */
 
 typedef struct te_options {
-    const char *input_format;    /* NULL: detect per source; else a reader name */
-    te_severity min_severity;    /* incidents below are not reported */
-    int64_t link_window_us;      /* 0: the rules' own windows */
-    bool live;                   /* live mode: contexts also close on wall-clock quiet */
-    int64_t quiet_us;            /* live: close a context this long after its last event */
-    te_event_fn on_event;        /* optional: every normalized event */
-    te_warning_fn on_warning;    /* optional: input diagnostics */
-    te_source_fn on_source;      /* optional: each source's format, at its end */
-    void *user;                  /* passed to on_event / on_warning */
+    const char *input_format; /* NULL: detect per source; else a reader name */
+    te_severity min_severity; /* incidents below are not reported */
+    int64_t link_window_us;   /* 0: the rules' own windows */
+    bool live;                /* live mode: contexts also close on wall-clock quiet */
+    int64_t quiet_us;         /* live: close a context this long after its last event */
+    te_event_fn on_event;     /* optional: every normalized event */
+    te_warning_fn on_warning; /* optional: input diagnostics */
+    te_source_fn on_source;   /* optional: each source's format, at its end */
+    void *user;               /* passed to on_event / on_warning */
 } te_options;
 
 TE_API void te_options_init(te_options *options);
@@ -218,15 +217,15 @@ TE_API void te_options_init(te_options *options);
 /* Counts of one run. The line counts add up:
  * lines = lines_in_events + lines_meta + lines_not_understood + lines_cut. */
 typedef struct te_summary {
-    uint64_t inputs;               /* sources read (files, members, stdin) */
-    uint64_t inputs_failed;        /* sources that could not be read at all */
+    uint64_t inputs;        /* sources read (files, members, stdin) */
+    uint64_t inputs_failed; /* sources that could not be read at all */
     uint64_t bytes;
     uint64_t lines;
     uint64_t lines_in_events;
-    uint64_t lines_meta;           /* preamble, headers, summaries, records of other kinds */
+    uint64_t lines_meta; /* preamble, headers, summaries, records of other kinds */
     uint64_t lines_not_understood;
-    uint64_t lines_cut;            /* dropped by a limit: over TE_MAX_LINE_BYTES, or part of a
-                                      record over a record limit (size, JSON depth) */
+    uint64_t lines_cut; /* dropped by a limit: over TE_MAX_LINE_BYTES, or part of a
+                           record over a record limit (size, JSON depth) */
     uint64_t events;
     uint64_t matches;
     uint64_t rules_loaded;

@@ -28,13 +28,13 @@ typedef struct cli_options {
     bool no_default_rules;
     const char *suppress_file;
     bool redact;
-    bool quiet;           /* no summary */
-    bool live;            /* forced live mode */
+    bool quiet; /* no summary */
+    bool live;  /* forced live mode */
     bool no_live;
     double flush_after_s; /* live quiet time */
     int jobs;
-    bool explain_format;  /* events --explain-format */
-    bool dry_run;         /* live --dry-run */
+    bool explain_format; /* events --explain-format */
+    bool dry_run;        /* live --dry-run */
     bool verbose;
     const char *inputs[CLI_MAX_INPUTS];
     size_t n_inputs;
@@ -58,9 +58,9 @@ int cli_cmd_live(const cli_options *opt);
  * inputs do not link with each other. `merged` receives the summed summary
  * (suppressions counted by deliver are added to it afterwards by the caller's
  * callback). Returns false when an input could not be read at all. */
-bool cli_run_parallel(const te_ruleset *rules, const te_options *options,
-                      const char *const *inputs, size_t n_inputs, int jobs, te_summary *merged,
-                      te_incident_fn deliver, void *user);
+bool cli_run_parallel(const te_ruleset *rules, const te_options *options, const char *const *inputs,
+                      size_t n_inputs, int jobs, te_summary *merged, te_incident_fn deliver,
+                      void *user);
 
 /* Prints "tediag: message" to stderr (printf-style). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

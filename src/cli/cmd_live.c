@@ -39,8 +39,10 @@ static void print_shell_quoted(const char *arg)
 {
     putchar('\'');
     for (const char *p = arg; *p; p++) {
-        if (*p == '\'') fputs("'\\''", stdout);
-        else putchar(*p);
+        if (*p == '\'')
+            fputs("'\\''", stdout);
+        else
+            putchar(*p);
     }
     putchar('\'');
 }
@@ -78,8 +80,9 @@ static int stream_from_log(const te_ruleset *rules, const cli_options *opt, cons
         _exit(127);
     }
     close(fds[1]);
-    fprintf(stderr, "tediag: watching `log stream` (Ctrl-C to stop). For full AMFI detail run once:\n"
-                    "  sudo sysctl -w security.mac.amfi.verbose_logging=1\n");
+    fprintf(stderr,
+            "tediag: watching `log stream` (Ctrl-C to stop). For full AMFI detail run once:\n"
+            "  sudo sysctl -w security.mac.amfi.verbose_logging=1\n");
 
     te_options options;
     te_options_init(&options);
@@ -92,7 +95,8 @@ static int stream_from_log(const te_ruleset *rules, const cli_options *opt, cons
                                 opt->redact};
     te_reporter *reporter = te_reporter_new(stdout, &report);
     te_error err = {TE_OK, ""};
-    te_analyzer *a = reporter ? te_analyzer_new(rules, &options, on_incident, reporter, &err) : NULL;
+    te_analyzer *a =
+        reporter ? te_analyzer_new(rules, &options, on_incident, reporter, &err) : NULL;
     int status = TE_EXIT_ERROR;
     if (!a) {
         cli_error("%s", err.message[0] ? err.message : "out of memory");

@@ -100,8 +100,10 @@ static void print_list(const char *heading, const char *const *items, size_t n, 
     if (n == 0) return;
     printf("\n%s\n", heading);
     for (size_t i = 0; i < n; i++) {
-        if (numbered) printf("  %zu. %s\n", i + 1, items[i]);
-        else printf("  - %s\n", items[i]);
+        if (numbered)
+            printf("  %zu. %s\n", i + 1, items[i]);
+        else
+            printf("  - %s\n", items[i]);
     }
 }
 
@@ -117,7 +119,8 @@ int cli_cmd_explain(const char *id, const cli_options *opt)
     }
     printf("%s: %s\n", r->id, r->title);
     printf("severity: %s%s\n", te_severity_name(r->severity),
-           r->unverified ? "  (some signatures unverified: written in their most likely form)" : "");
+           r->unverified ? "  (some signatures unverified: written in their most likely form)"
+                         : "");
     printf("\n%s\n", r->summary);
     print_list("How to confirm:", r->confirm, r->n_confirm, false);
     print_list("Fix:", r->fix, r->n_fix, true);

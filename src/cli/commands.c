@@ -42,7 +42,8 @@ te_ruleset *cli_load_rules(const cli_options *opt)
     const char *paths[CLI_MAX_RULE_PATHS + 1];
     size_t n = 0;
     if (!opt->no_default_rules) paths[n++] = cli_default_rules_dir();
-    for (size_t i = 0; i < opt->n_rule_paths; i++) paths[n++] = opt->rule_paths[i];
+    for (size_t i = 0; i < opt->n_rule_paths; i++)
+        paths[n++] = opt->rule_paths[i];
     te_error err = {TE_OK, ""};
     te_ruleset *rules = te_ruleset_load(paths, n, &err);
     if (!rules) {
@@ -235,7 +236,8 @@ int cli_cmd_analyze(const cli_options *opt)
     const char *const *inputs = opt->n_inputs ? opt->inputs : stdin_only;
     size_t n_inputs = opt->n_inputs ? opt->n_inputs : 1;
     bool reads_stdin = false;
-    for (size_t i = 0; i < n_inputs; i++) reads_stdin |= !strcmp(inputs[i], "-");
+    for (size_t i = 0; i < n_inputs; i++)
+        reads_stdin |= !strcmp(inputs[i], "-");
 
     te_options options;
     te_options_init(&options);
@@ -286,8 +288,10 @@ int cli_cmd_analyze(const cli_options *opt)
     const te_summary *summary = te_analyzer_summary(run.analyzer);
     te_reporter_finish(run.reporter, summary, opt->quiet ? NULL : stderr);
     fflush(stdout);
-    if (input_failed || summary->inputs_failed) status = TE_EXIT_ERROR;
-    else status = run.reported ? TE_EXIT_INCIDENTS : TE_EXIT_CLEAN;
+    if (input_failed || summary->inputs_failed)
+        status = TE_EXIT_ERROR;
+    else
+        status = run.reported ? TE_EXIT_INCIDENTS : TE_EXIT_CLEAN;
 done:
     if (run.reporter) te_reporter_free(run.reporter);
     te_analyzer_free(run.analyzer);

@@ -110,7 +110,8 @@ static bool parse_seconds(const char *text, double *out)
 static void list_formats(void)
 {
     const char *const *names = te_input_formats();
-    for (size_t i = 0; names[i]; i++) printf("%s\n", names[i]);
+    for (size_t i = 0; names[i]; i++)
+        printf("%s\n", names[i]);
 }
 
 int main(int argc, char **argv)
@@ -158,25 +159,38 @@ int main(int argc, char **argv)
             }
             break;
         case OPT_COLOR:
-            if (!strcmp(optarg, "auto")) opt.color = CLI_COLOR_AUTO;
-            else if (!strcmp(optarg, "always")) opt.color = CLI_COLOR_ALWAYS;
-            else if (!strcmp(optarg, "never")) opt.color = CLI_COLOR_NEVER;
+            if (!strcmp(optarg, "auto"))
+                opt.color = CLI_COLOR_AUTO;
+            else if (!strcmp(optarg, "always"))
+                opt.color = CLI_COLOR_ALWAYS;
+            else if (!strcmp(optarg, "never"))
+                opt.color = CLI_COLOR_NEVER;
             else {
                 cli_error("--color takes auto, always or never, not '%s'", optarg);
                 return TE_EXIT_ERROR;
             }
             break;
-        case OPT_REDACT: opt.redact = true; break;
+        case OPT_REDACT:
+            opt.redact = true;
+            break;
         case OPT_MIN_SEVERITY:
             if (!te_severity_parse(optarg, &opt.min_severity)) {
                 cli_error("--min-severity takes info, warning or error, not '%s'", optarg);
                 return TE_EXIT_ERROR;
             }
             break;
-        case 'q': opt.quiet = true; break;
-        case 'I': opt.input_format = optarg; break;
-        case OPT_LIVE: opt.live = true; break;
-        case OPT_NO_LIVE: opt.no_live = true; break;
+        case 'q':
+            opt.quiet = true;
+            break;
+        case 'I':
+            opt.input_format = optarg;
+            break;
+        case OPT_LIVE:
+            opt.live = true;
+            break;
+        case OPT_NO_LIVE:
+            opt.no_live = true;
+            break;
         case OPT_FLUSH_AFTER:
             if (!parse_seconds(optarg, &opt.flush_after_s)) {
                 cli_error("--flush-after takes a number of seconds (0 < s <= 86400), not '%s'",
@@ -184,8 +198,12 @@ int main(int argc, char **argv)
                 return TE_EXIT_ERROR;
             }
             break;
-        case OPT_EXPLAIN_FORMAT: opt.explain_format = true; break;
-        case OPT_LIST_FORMATS: want_list_formats = true; break;
+        case OPT_EXPLAIN_FORMAT:
+            opt.explain_format = true;
+            break;
+        case OPT_LIST_FORMATS:
+            want_list_formats = true;
+            break;
         case 'r':
             if (opt.n_rule_paths == CLI_MAX_RULE_PATHS) {
                 cli_error("too many --rules (at most %d)", CLI_MAX_RULE_PATHS);
@@ -193,9 +211,15 @@ int main(int argc, char **argv)
             }
             opt.rule_paths[opt.n_rule_paths++] = optarg;
             break;
-        case OPT_NO_DEFAULT_RULES: opt.no_default_rules = true; break;
-        case OPT_SUPPRESS: opt.suppress_file = optarg; break;
-        case OPT_DRY_RUN: opt.dry_run = true; break;
+        case OPT_NO_DEFAULT_RULES:
+            opt.no_default_rules = true;
+            break;
+        case OPT_SUPPRESS:
+            opt.suppress_file = optarg;
+            break;
+        case OPT_DRY_RUN:
+            opt.dry_run = true;
+            break;
         case 'j': {
             char *end = NULL;
             long j = strtol(optarg, &end, 10);
@@ -206,9 +230,15 @@ int main(int argc, char **argv)
             opt.jobs = (int)j;
             break;
         }
-        case 'v': opt.verbose = true; break;
-        case 'h': fputs(usage_text, stdout); return TE_EXIT_CLEAN;
-        case 'V': printf("tediag %s\n", TE_VERSION_STRING); return TE_EXIT_CLEAN;
+        case 'v':
+            opt.verbose = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return TE_EXIT_CLEAN;
+        case 'V':
+            printf("tediag %s\n", TE_VERSION_STRING);
+            return TE_EXIT_CLEAN;
         case ':':
             cli_error("option '%s' needs a value; see tediag --help", args[optind - 1]);
             return TE_EXIT_ERROR;

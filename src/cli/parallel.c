@@ -72,12 +72,13 @@ static void add_summary(te_summary *into, const te_summary *from)
 {
     uint64_t *dst = (uint64_t *)into;
     const uint64_t *src = (const uint64_t *)from;
-    for (size_t i = 0; i < sizeof *into / sizeof(uint64_t); i++) dst[i] += src[i];
+    for (size_t i = 0; i < sizeof *into / sizeof(uint64_t); i++)
+        dst[i] += src[i];
 }
 
-bool cli_run_parallel(const te_ruleset *rules, const te_options *options,
-                      const char *const *inputs, size_t n_inputs, int jobs, te_summary *merged,
-                      te_incident_fn deliver, void *user)
+bool cli_run_parallel(const te_ruleset *rules, const te_options *options, const char *const *inputs,
+                      size_t n_inputs, int jobs, te_summary *merged, te_incident_fn deliver,
+                      void *user)
 {
     bool ok = true;
     memset(merged, 0, sizeof *merged);
@@ -92,7 +93,8 @@ bool cli_run_parallel(const te_ruleset *rules, const te_options *options,
     for (int t = 0; t < jobs && t < 64; t++)
         if (pthread_create(&threads[t], NULL, worker, &p) == 0) started++;
     if (started == 0) worker(&p); /* no thread could start: do the work here */
-    for (int t = 0; t < started; t++) pthread_join(threads[t], NULL);
+    for (int t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
     for (size_t i = 0; i < n_inputs; i++) {
         add_summary(merged, &p.results[i].summary);
         if (p.results[i].failed) {

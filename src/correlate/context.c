@@ -546,7 +546,8 @@ static void advance_watermarks(te_correlator *c, const te_coord *k)
 {
     if (k->timed && c->mark_set[k->clock] &&
         sat_sub(c->mark[k->clock], k->time_us) > TE_CLOCK_JUMP_BACK_US) {
-        while (c->n_open > 0) close_at(c, c->n_open - 1);
+        while (c->n_open > 0)
+            close_at(c, c->n_open - 1);
         c->mark[k->clock] = k->time_us;
     }
     bool moved = raise_mark(c, TE_CLOCK_LINES, k->line);

@@ -39,8 +39,8 @@ struct te_analyzer {
     const te_reader_ops *reader;
     void *reader_state;
     bool detecting;
-    te_buf detect_text;     /* copied head lines, back to back */
-    size_t *detect_ends;    /* end offset of each head line in detect_text */
+    te_buf detect_text;  /* copied head lines, back to back */
+    size_t *detect_ends; /* end offset of each head line in detect_text */
     uint64_t *detect_linenos;
     size_t detect_count;
     char format_reason[256];
@@ -61,7 +61,8 @@ const char *const *te_input_formats(void)
     if (!names[0]) {
         const te_reader_ops *const *all = te_readers_all();
         size_t n = 0;
-        for (; all[n] && n + 1 < sizeof names / sizeof names[0]; n++) names[n] = all[n]->name;
+        for (; all[n] && n + 1 < sizeof names / sizeof names[0]; n++)
+            names[n] = all[n]->name;
         names[n] = NULL;
     }
     return names;
@@ -118,7 +119,8 @@ static void on_cut(void *ctx, uint64_t lineno, uint64_t bytes)
 {
     te_analyzer *a = ctx;
     char message[512];
-    snprintf(message, sizeof message, "%s:%llu: line of %llu bytes is longer than %u bytes: skipped",
+    snprintf(message, sizeof message,
+             "%s:%llu: line of %llu bytes is longer than %u bytes: skipped",
              a->source_name ? a->source_name : "?", (unsigned long long)lineno,
              (unsigned long long)bytes, (unsigned)TE_MAX_LINE_BYTES);
     forward_warning(a, message);
@@ -154,8 +156,8 @@ static void on_line(void *ctx, te_str line, uint64_t lineno)
 {
     te_analyzer *a = ctx;
     if (a->detecting) {
-        bool room = a->detect_count < TE_DETECT_LINES &&
-                    a->detect_text.len + line.len <= TE_DETECT_BYTES;
+        bool room =
+            a->detect_count < TE_DETECT_LINES && a->detect_text.len + line.len <= TE_DETECT_BYTES;
         if (room && te_buf_append(&a->detect_text, line.ptr, line.len)) {
             a->detect_ends[a->detect_count] = a->detect_text.len;
             a->detect_linenos[a->detect_count] = lineno;
@@ -166,8 +168,10 @@ static void on_line(void *ctx, te_str line, uint64_t lineno)
         }
         decide_format(a);
     }
-    if (a->reader_state) a->reader->line(a->reader_state, line, lineno);
-    else a->summary.lines_not_understood++;
+    if (a->reader_state)
+        a->reader->line(a->reader_state, line, lineno);
+    else
+        a->summary.lines_not_understood++;
 }
 
 te_analyzer *te_analyzer_new(const te_ruleset *rules, const te_options *options,
@@ -181,8 +185,10 @@ te_analyzer *te_analyzer_new(const te_ruleset *rules, const te_options *options,
     a = calloc(1, sizeof *a);
     if (!a) goto nomem;
     a->rules = rules;
-    if (options) a->options = *options;
-    else te_options_init(&a->options);
+    if (options)
+        a->options = *options;
+    else
+        te_options_init(&a->options);
     if (a->options.quiet_us <= 0) a->options.quiet_us = TE_DEFAULT_QUIET_US;
     if (a->options.input_format && !te_reader_find(a->options.input_format)) {
         te_error_set(err, TE_ERR_USAGE, "unknown input format '%s'", a->options.input_format);
@@ -229,8 +235,8 @@ static void end_current_source(te_analyzer *a)
         a->reader_state = NULL;
     }
     if (a->options.on_source)
-        a->options.on_source(a->source_name, a->reader ? a->reader->name : "none",
-                             a->format_reason, a->options.user);
+        a->options.on_source(a->source_name, a->reader ? a->reader->name : "none", a->format_reason,
+                             a->options.user);
     if (a->warnings_suppressed) {
         char message[512];
         snprintf(message, sizeof message, "%s: %llu further warnings not shown", a->source_name,

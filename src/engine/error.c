@@ -43,15 +43,24 @@ void te_error_clear(te_error *err)
 const char *te_status_name(te_status status)
 {
     switch (status) {
-    case TE_OK: return "ok";
-    case TE_ERR_NOMEM: return "out of memory";
-    case TE_ERR_IO: return "input/output error";
-    case TE_ERR_FORMAT: return "malformed input";
-    case TE_ERR_RULE: return "rule error";
-    case TE_ERR_LIMIT: return "limit reached";
-    case TE_ERR_USAGE: return "usage error";
-    case TE_ERR_UNSUPPORTED: return "unsupported input";
-    case TE_ERR_INTERNAL: return "internal error";
+    case TE_OK:
+        return "ok";
+    case TE_ERR_NOMEM:
+        return "out of memory";
+    case TE_ERR_IO:
+        return "input/output error";
+    case TE_ERR_FORMAT:
+        return "malformed input";
+    case TE_ERR_RULE:
+        return "rule error";
+    case TE_ERR_LIMIT:
+        return "limit reached";
+    case TE_ERR_USAGE:
+        return "usage error";
+    case TE_ERR_UNSUPPORTED:
+        return "unsupported input";
+    case TE_ERR_INTERNAL:
+        return "internal error";
     }
     return "unknown status";
 }
@@ -59,9 +68,12 @@ const char *te_status_name(te_status status)
 const char *te_severity_name(te_severity severity)
 {
     switch (severity) {
-    case TE_SEVERITY_INFO: return "info";
-    case TE_SEVERITY_WARNING: return "warning";
-    case TE_SEVERITY_ERROR: return "error";
+    case TE_SEVERITY_INFO:
+        return "info";
+    case TE_SEVERITY_WARNING:
+        return "warning";
+    case TE_SEVERITY_ERROR:
+        return "error";
     }
     return "info";
 }
@@ -69,9 +81,13 @@ const char *te_severity_name(te_severity severity)
 bool te_severity_parse(const char *text, te_severity *out)
 {
     if (!text) return false;
-    if (strcasecmp(text, "info") == 0) *out = TE_SEVERITY_INFO;
-    else if (strcasecmp(text, "warning") == 0) *out = TE_SEVERITY_WARNING;
-    else if (strcasecmp(text, "error") == 0) *out = TE_SEVERITY_ERROR;
-    else return false;
+    if (strcasecmp(text, "info") == 0)
+        *out = TE_SEVERITY_INFO;
+    else if (strcasecmp(text, "warning") == 0)
+        *out = TE_SEVERITY_WARNING;
+    else if (strcasecmp(text, "error") == 0)
+        *out = TE_SEVERITY_ERROR;
+    else
+        return false;
     return true;
 }

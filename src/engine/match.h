@@ -8,8 +8,8 @@
 #include "rules/rule.h"
 
 typedef struct te_capture {
-    const char *name;  /* capture group name (owned by the rule set) */
-    te_str value;      /* view into the event (valid during the callback) */
+    const char *name; /* capture group name (owned by the rule set) */
+    te_str value;     /* view into the event (valid during the callback) */
 } te_capture;
 
 typedef struct te_match {

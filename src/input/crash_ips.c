@@ -637,8 +637,7 @@ static void finish_doc(ips_state *st)
             st->env->summary->input_errors++;
             te_reader_warn(st->env, last, "crash report JSON begun at line %llu breaks off%s",
                            (unsigned long long)first, body ? ": what could be read is kept" : "");
-        }
-        else if (!body)
+        } else if (!body)
             te_reader_warn(st->env, first, "crash report JSON not understood: %s", jerr.text);
     }
     if (body && st->doc_lines == 1 && st->mode == DOC_OBJECT && take_header(st, body, first))

@@ -13,9 +13,9 @@ typedef void (*te_line_fn)(void *ctx, te_str line, uint64_t lineno);
 typedef void (*te_cut_fn)(void *ctx, uint64_t lineno, uint64_t bytes);
 
 typedef struct te_framer {
-    te_buf partial;      /* a line begun in an earlier chunk */
-    uint64_t lineno;     /* lines released so far */
-    uint64_t cut_bytes;  /* > 0 while skipping the rest of an overlong line */
+    te_buf partial;     /* a line begun in an earlier chunk */
+    uint64_t lineno;    /* lines released so far */
+    uint64_t cut_bytes; /* > 0 while skipping the rest of an overlong line */
     bool cutting;
     te_line_fn on_line;
     te_cut_fn on_cut;

@@ -449,9 +449,9 @@ static bool string_value(json_reader *r, int id, size_t *used, te_str *out, bool
 
 static te_str basename_of(te_str path)
 {
-    const char *slash = path.len ? memrchr(path.ptr, '/', path.len) : NULL;
-    if (!slash) return path;
-    size_t after = (size_t)(slash + 1 - path.ptr);
+    long slash = te_str_find_last(path, '/');
+    if (slash < 0) return path;
+    size_t after = (size_t)slash + 1;
     return te_str_make(path.ptr + after, path.len - after);
 }
 

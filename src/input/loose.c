@@ -869,6 +869,7 @@ typedef struct loose_reader {
     size_t base_indent;
     /* detail form */
     bool detail;
+    bool warned_binary; /* a line with NUL bytes was reported (once per source) */
     span fields[DF_COUNT];
     size_t n_fields;
     bool has_message;
@@ -1055,9 +1056,15 @@ static void loose_line(void *state, te_str raw, uint64_t lineno)
     loose_reader *r = state;
     te_summary *summary = r->env.summary;
     if (memchr(raw.ptr, '\0', raw.len)) {
-        /* binary data */
+        /* binary data: said once, every such line counted */
         emit_record(r);
         if (summary) summary->lines_not_understood++;
+        if (!r->warned_binary) {
+            r->warned_binary = true;
+            te_reader_warn(&r->env, lineno,
+                           "line holds NUL bytes (binary data): skipped, as is every further such "
+                           "line (counted as not understood)");
+        }
         return;
     }
     te_str s = normalize(raw);

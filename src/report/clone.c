@@ -24,10 +24,12 @@ static size_t incident_size(const te_incident *in)
     n += in->n_facts * sizeof(te_fact) + 8;
     for (size_t i = 0; i < in->n_facts; i++) {
         n += str_size(in->facts[i].name) + in->facts[i].n_values * sizeof(char *) + 8;
-        for (size_t j = 0; j < in->facts[i].n_values; j++) n += str_size(in->facts[i].values[j]);
+        for (size_t j = 0; j < in->facts[i].n_values; j++)
+            n += str_size(in->facts[i].values[j]);
     }
     n += in->n_fix * sizeof(char *) + 8;
-    for (size_t i = 0; i < in->n_fix; i++) n += str_size(in->fix[i]);
+    for (size_t i = 0; i < in->n_fix; i++)
+        n += str_size(in->fix[i]);
     n += in->n_references * sizeof(te_reference) + 8;
     for (size_t i = 0; i < in->n_references; i++)
         n += str_size(in->references[i].title) + str_size(in->references[i].url);
@@ -36,7 +38,8 @@ static size_t incident_size(const te_incident *in)
         n += str_size(in->evidence[i].source) + str_size(in->evidence[i].process) +
              str_size(in->evidence[i].message) + str_size(in->evidence[i].pattern);
     n += in->n_also * sizeof(char *) + 8;
-    for (size_t i = 0; i < in->n_also; i++) n += str_size(in->also[i]);
+    for (size_t i = 0; i < in->n_also; i++)
+        n += str_size(in->also[i]);
     return n;
 }
 
@@ -85,7 +88,8 @@ te_incident *te_incident_clone(const te_incident *in)
     }
     out->facts = facts;
     const char **fix = take(&a, in->n_fix * sizeof *fix);
-    for (size_t i = 0; i < in->n_fix; i++) fix[i] = copy_str(&a, in->fix[i]);
+    for (size_t i = 0; i < in->n_fix; i++)
+        fix[i] = copy_str(&a, in->fix[i]);
     out->fix = fix;
     te_reference *refs = take(&a, in->n_references * sizeof *refs);
     for (size_t i = 0; i < in->n_references; i++) {
@@ -103,7 +107,8 @@ te_incident *te_incident_clone(const te_incident *in)
     }
     out->evidence = ev;
     const char **also = take(&a, in->n_also * sizeof *also);
-    for (size_t i = 0; i < in->n_also; i++) also[i] = copy_str(&a, in->also[i]);
+    for (size_t i = 0; i < in->n_also; i++)
+        also[i] = copy_str(&a, in->also[i]);
     out->also = also;
     return out;
 }

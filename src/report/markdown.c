@@ -200,87 +200,159 @@ static void put_facts(writer *w, const te_incident *in)
     put(w, "\n");
 }
 
-/* Commands a fix step may name after "Description: ". */
-static bool is_command_word(const char *s, size_t len)
+/* Inline text of len bytes (not NUL-terminated). */
+static void put_prose(writer *w, const char *s, size_t len)
 {
-    static const char *const words[] = {
-        "codesign",
-        "spctl",
-        "xattr",
-        "security",
-        "log",
-        "sudo",
-        "xcrun",
-        "stapler",
-        "notarytool",
-        "syspolicy_check",
-        "otool",
-        "csrutil",
-        "plutil",
-        "defaults",
-        "tccutil",
-        "profiles",
-        "systemextensionsctl",
-        "kmutil",
-        "kextstat",
-        "launchctl",
-        "pkgutil",
-        "install_name_tool",
-        "lipo",
-        "vtool",
-        "ditto",
-        "hdiutil",
-        "productsign",
-        "productbuild",
-        "pkgbuild",
-        "shasum",
-        "file",
-        "ls",
-        "find",
-        "rm",
-        "mv",
-        "cp",
-        "chmod",
-        "sqlite3",
-        "xcodebuild",
-        "swift",
-        "brew",
-        "npm",
-        "npx",
-        "open",
-        "cat",
-        "grep",
-        "ln",
-        "mdls",
-        "dsconfigad",
-        "systemsetup",
-        "sw_vers",
-        "uname",
-        "nvram",
-    };
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (len == 0) return;
+    char *copy = strndup(s, len);
+    if (!copy) {
+        w->ok = false;
+        return;
+    }
+    put_inline(w, copy, false);
+    free(copy);
+}
+
+/* Commands in fix steps. A fix step is prose that names commands ("Check:
+ * codesign -dv "/App", then ..."); the Markdown report sets each command in
+ * a code span. Tool names that are not English words start a command
+ * wherever they stand as a word followed by an argument; words that are
+ * also English ("find", "log", "security") only when what follows looks
+ * like an argument (-option, "quoted", /path) or a known subcommand. */
+static const char *const tool_words[] = {
+    "codesign",
+    "spctl",
+    "xattr",
+    "xcrun",
+    "syspolicy_check",
+    "stapler",
+    "notarytool",
+    "otool",
+    "plutil",
+    "csrutil",
+    "tccutil",
+    "systemextensionsctl",
+    "kmutil",
+    "kextstat",
+    "launchctl",
+    "pkgutil",
+    "install_name_tool",
+    "lipo",
+    "vtool",
+    "ditto",
+    "hdiutil",
+    "productsign",
+    "productbuild",
+    "pkgbuild",
+    "shasum",
+    "sqlite3",
+    "xcodebuild",
+    "sudo",
+    "brew",
+    "npx",
+    "mdls",
+    "dsconfigad",
+    "systemsetup",
+    "sw_vers",
+    "nvram",
+    "chmod",
+    "xprotect",
+    "sysctl",
+};
+static const char *const english_words[] = {
+    "security", "log",  "defaults", "profiles", "file", "ls",    "find", "rm",    "mv",
+    "cp",       "open", "cat",      "grep",     "ln",   "swift", "npm",  "uname",
+};
+static const char *const subcommands[] = {
+    "cms",    "show",     "stream",    "collect",      "read",       "write",   "delete",
+    "list",   "build",    "install",   "submit",       "log",        "history", "info",
+    "staple", "validate", "version",   "distribution", "notarytool", "stapler", "xprotect",
+    "print",  "bootout",  "bootstrap", "kickstart",    "enable",     "disable", "status",
+};
+
+static bool word_in(const char *s, size_t len, const char *const *words, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
         if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0) return true;
     return false;
 }
 
-static bool looks_like_command(const char *s)
+#define WORDS(a) (a), (sizeof(a) / sizeof((a)[0]))
+
+static bool is_word_byte(char c)
 {
-    if (s[0] == '/' || strncmp(s, "./", 2) == 0 || strncmp(s, "~/", 2) == 0) return true;
-    size_t len = strcspn(s, " ");
-    return len > 0 && is_command_word(s, len);
+    return isalnum((unsigned char)c) || c == '_' || c == '-';
 }
 
-/* Offset where the command of a fix step starts, or -1: the whole step
- * ("codesign -dv App.app") or what follows "Description: ". */
-static long command_offset(const char *step)
+/* True when a command starts at s (s is at a word start). */
+static bool command_starts(const char *s)
 {
-    if (strchr(step, '\n')) return -1;
-    if (looks_like_command(step)) return 0;
-    for (const char *p = strstr(step, ": "); p; p = strstr(p + 1, ": ")) {
-        const char *rest = p + 2;
-        while (*rest == ' ')
-            rest++;
-        if (*rest && looks_like_command(rest)) return (long)(rest - step);
+    size_t len = 0;
+    while (is_word_byte(s[len]))
+        len++;
+    if (len == 0 || s[len] != ' ' || s[len + 1] == '\0' || s[len + 1] == ' ') return false;
+    const char *arg = s + len + 1;
+    if (!word_in(s, len, WORDS(tool_words)) && !word_in(s, len, WORDS(english_words))) return false;
+    if (strchr("-+\"'/~.<", arg[0])) return true;
+    if (strncmp(s, "sudo ", 5) == 0) return command_starts(arg);
+    size_t arg_len = 0;
+    bool hyphenated = false;
+    while (islower((unsigned char)arg[arg_len]) || arg[arg_len] == '-')
+        hyphenated |= arg[arg_len++] == '-';
+    if (arg_len == 0 || (arg[arg_len] && arg[arg_len] != ' ')) return false;
+    return hyphenated || word_in(arg, arg_len, WORDS(subcommands));
+}
+
+/* Prose that ends the command cmd at offset i (outside quotes). */
+static size_t command_stop(const char *cmd, size_t i)
+{
+    const char *s = cmd + i;
+    static const char *const stops[] = {
+        ", ",      "; ",        " (",       " \xe2\x80\x94 ", " \xe2\x80\x93 ", " and ",
+        " or ",    " must ",    " should ", " shows ",        " then ",         " to ",
+        " if ",    " until ",   " so ",     " in ",           " on ",           " lists ",
+        " marks ", " instead ", " prints ", " says ",         " reports ",      " gives ",
+    };
+    if (s[0] == '.' && (s[1] == '\0' || s[1] == ' ') && (i == 0 || s[-1] != '.')) return 1;
+    if (s[0] == ')') return 1;
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+        if (strncmp(s, stops[i], strlen(stops[i])) == 0) return strlen(stops[i]);
+    return 0;
+}
+
+/* Length of the command at s, up to the prose that follows it. */
+static size_t command_length(const char *s)
+{
+    char quote = 0;
+    size_t i = 0;
+    for (; s[i]; i++) {
+        if (quote) {
+            if (s[i] == quote) quote = 0;
+        } else if (s[i] == '"' || s[i] == '\'') {
+            quote = s[i];
+        } else if (command_stop(s, i)) {
+            break;
+        }
+    }
+    while (i > 0 && s[i - 1] == ' ')
+        i--;
+    return i;
+}
+
+/* The next command in step at or after from: its start, or -1. A command
+ * starts at a word start: the step's start, or after a space, "(" or ":". */
+static long next_command(const char *step, size_t from)
+{
+    bool quoted = false; /* inside "..." of the prose: a quotation, not a command */
+    for (size_t i = from; step[i]; i++) {
+        if (step[i] == '"') quoted = !quoted;
+        if (quoted) continue;
+        bool word_start = i == 0 || step[i - 1] == ' ' || step[i - 1] == '(';
+        if (!word_start || is_word_byte(i ? step[i - 1] : ' ')) continue;
+        if (i == 0 &&
+            (step[0] == '/' || strncmp(step, "./", 2) == 0 || strncmp(step, "~/", 2) == 0))
+            return 0;
+        if (command_starts(step + i)) return (long)i;
     }
     return -1;
 }
@@ -295,23 +367,20 @@ static void put_fix(writer *w, const te_incident *in)
         if (strchr(step, '`')) {
             /* The author already marked the commands: keep the text. */
             put_verbatim(w, step, "      ");
+        } else if (strchr(step, '\n')) {
+            put_inline(w, step, false);
         } else {
-            long cmd = command_offset(step);
-            if (cmd < 0) {
-                put_inline(w, step, false);
-            } else {
-                char *head = strndup(step, (size_t)cmd);
-                if (!head) {
-                    w->ok = false;
-                    return;
-                }
-                put_inline(w, head, false);
-                free(head);
-                size_t len = strlen(step + cmd);
-                while (len > 0 && step[cmd + (long)len - 1] == ' ')
-                    len--;
+            /* prose, command, prose, command, ... */
+            size_t at = 0;
+            long cmd;
+            while ((cmd = next_command(step, at)) >= 0) {
+                size_t len = command_length(step + cmd);
+                if (len == 0) break;
+                put_prose(w, step + at, (size_t)cmd - at);
                 put_code_span(w, step + cmd, len, false);
+                at = (size_t)cmd + len;
             }
+            put_prose(w, step + at, strlen(step + at));
         }
         put(w, "\n");
     }

@@ -222,7 +222,8 @@ static pcre2_code *compile_regex(compiler *c, const te_ynode *node, const char *
         error_at(c, node, "out of memory");
         return NULL;
     }
-    if (jit) (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
+    if (jit)
+        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
     return code;
 }
 

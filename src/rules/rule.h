@@ -22,26 +22,26 @@ typedef struct te_pattern_impl te_pattern_impl; /* regex, predicates, literals *
 typedef struct te_pattern {
     const te_rule *rule;
     const char *name;
-    unsigned index;          /* bit of this pattern in a rule's matched mask */
+    unsigned index; /* bit of this pattern in a rule's matched mask */
     te_role role;
-    te_pattern_impl *impl;   /* private to src/rules and src/engine/match.c */
+    te_pattern_impl *impl; /* private to src/rules and src/engine/match.c */
 } te_pattern;
 
 typedef struct te_fact_spec te_fact_spec; /* private to src/rules */
 typedef struct te_condition te_condition; /* private to src/rules */
 
 struct te_rule {
-    te_rule_info info;           /* public view: id, title, severity, summary, fix, refs */
-    size_t index;                /* position in the rule set */
-    int64_t window_us;           /* link window */
-    const size_t *supersedes;    /* indexes of rules this one absorbs */
+    te_rule_info info;        /* public view: id, title, severity, summary, fix, refs */
+    size_t index;             /* position in the rule set */
+    int64_t window_us;        /* link window */
+    const size_t *supersedes; /* indexes of rules this one absorbs */
     size_t n_supersedes;
-    const char *diagnosis;       /* template */
+    const char *diagnosis; /* template */
     const te_pattern *patterns;
     size_t n_patterns;
-    uint64_t cause_mask;         /* patterns with role cause */
-    uint64_t symptom_mask;       /* patterns with role symptom */
-    const te_fact_spec *facts;   /* facts: section */
+    uint64_t cause_mask;       /* patterns with role cause */
+    uint64_t symptom_mask;     /* patterns with role symptom */
+    const te_fact_spec *facts; /* facts: section */
     size_t n_facts;
     const te_condition *condition; /* NULL: fires when any cause or symptom matched */
 };

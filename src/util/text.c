@@ -1,6 +1,7 @@
 /* te_str views and bounded buffers (see text.h). */
 #include <stdlib.h>
 
+#include "te_config.h"
 #include "util/text.h"
 
 static bool is_blank(char c)
@@ -14,13 +15,15 @@ te_str te_str_trim(te_str s)
         s.ptr++;
         s.len--;
     }
-    while (s.len > 0 && is_blank(s.ptr[s.len - 1])) s.len--;
+    while (s.len > 0 && is_blank(s.ptr[s.len - 1]))
+        s.len--;
     return s;
 }
 
 te_str te_str_trim_right(te_str s)
 {
-    while (s.len > 0 && is_blank(s.ptr[s.len - 1])) s.len--;
+    while (s.len > 0 && is_blank(s.ptr[s.len - 1]))
+        s.len--;
     return s;
 }
 
@@ -28,6 +31,18 @@ bool te_str_starts_with(te_str s, const char *prefix)
 {
     size_t n = strlen(prefix);
     return s.len >= n && memcmp(s.ptr, prefix, n) == 0;
+}
+
+long te_str_find_last(te_str s, char c)
+{
+#if TE_HAVE_MEMRCHR
+    const char *hit = s.len ? memrchr(s.ptr, c, s.len) : NULL;
+    return hit ? (long)(hit - s.ptr) : -1;
+#else
+    for (size_t i = s.len; i > 0; i--)
+        if (s.ptr[i - 1] == c) return (long)(i - 1);
+    return -1;
+#endif
 }
 
 long te_str_find(te_str s, const char *needle, size_t needle_len)
@@ -86,7 +101,8 @@ static bool buf_reserve(te_buf *b, size_t extra)
     if (b->max && need > b->max + 1) return false;
     if (need <= b->cap) return true;
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < need) cap *= 2;
+    while (cap < need)
+        cap *= 2;
     if (b->max && cap > b->max + 1) cap = b->max + 1;
     char *p = realloc(b->data, cap);
     if (!p) return false;

@@ -34,6 +34,8 @@ te_str te_str_trim_right(te_str s);
 bool te_str_starts_with(te_str s, const char *prefix);
 /* Position of needle in s, or -1. */
 long te_str_find(te_str s, const char *needle, size_t needle_len);
+/* Offset of the last byte c in s, or -1. */
+long te_str_find_last(te_str s, char c);
 /* Parses a decimal integer (optional sign); false if not all digits. */
 bool te_str_to_i64(te_str s, int64_t *out);
 /* malloc'd NUL-terminated copy; NULL on allocation failure. */
@@ -45,7 +47,7 @@ typedef struct te_buf {
     char *data;
     size_t len;
     size_t cap;
-    size_t max;     /* hard cap (0 = unlimited) */
+    size_t max; /* hard cap (0 = unlimited) */
     bool overflow;
 } te_buf;
 

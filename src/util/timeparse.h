@@ -9,10 +9,10 @@
 #include "tediag/tediag.h"
 
 typedef struct te_time {
-    int64_t us;          /* UTC microseconds since the epoch */
-    int32_t offset_min;  /* offset printed with the time (0 when none) */
+    int64_t us;         /* UTC microseconds since the epoch */
+    int32_t offset_min; /* offset printed with the time (0 when none) */
     bool has_offset;
-    bool has_date;       /* false for "HH:MM:SS" forms: us counts from day 0 */
+    bool has_date; /* false for "HH:MM:SS" forms: us counts from day 0 */
 } te_time;
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */

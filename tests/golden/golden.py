@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Golden tests: run tediag over the inputs of corpora/ and compare its JSON
-document (incidents and summary) with tests/golden/expected/.
+document (incidents and summary) with tests/golden/expected/; for a few cases
+also the Markdown ticket, the text view and NDJSON (case names NAME@FORMAT,
+expected/NAME.md, .txt, .ndjson), so every output format has reviewed bytes.
 
   golden.py --tediag BIN --list               the case names (one per line)
   golden.py --tediag BIN --case NAME          run one case, show a diff on mismatch
@@ -25,6 +27,14 @@ GROUPS = ["public", "synthetic", "cases"]
 CASE_ARGS = {
     "cases__redact": ["--redact"],
 }
+# Cases also compared in other output formats (the file extension of each).
+RENDERED = {
+    "cases__two-launches.log": ["markdown", "text"],
+    "cases__app-crash-plus-log": ["markdown"],
+    "cases__redact-personal-data.log": ["markdown", "text", "ndjson"],
+    "synthetic__relay-log-show.ndjson": ["markdown"],
+}
+EXTENSION = {"json": ".json", "markdown": ".md", "text": ".txt", "ndjson": ".ndjson"}
 
 
 def cases():
@@ -37,7 +47,14 @@ def cases():
             if name.endswith(".tsv") or name.endswith(".md"):
                 continue
             out.append(f"{g}__{name}")
+            out += [f"{g}__{name}@{fmt}" for fmt in RENDERED.get(f"{g}__{name}", [])]
     return out
+
+
+def split_name(name):
+    """NAME@FORMAT -> (NAME, FORMAT); a plain NAME is the JSON document."""
+    base, _, fmt = name.partition("@")
+    return base, fmt or "json"
 
 
 def case_path(name):
@@ -45,14 +62,21 @@ def case_path(name):
 
 
 def run_case(tediag, name):
-    args = [tediag, "--format", "json", "--no-live", "--color", "never"]
+    name, fmt = split_name(name)
+    args = [tediag, "--format", fmt, "--no-live", "--color", "never"]
     for prefix, extra in CASE_ARGS.items():
         if name.startswith(prefix):
             args += extra
     args.append(case_path(name))
-    p = subprocess.run(args, cwd=ROOT, capture_output=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR", "TERM")}
+    p = subprocess.run(args, cwd=ROOT, capture_output=True, timeout=120, env=env)
     if p.returncode not in (0, 1):
         return None, f"exit status {p.returncode}: {p.stderr.decode(errors='replace')}"
+    if fmt != "json":
+        try:
+            return p.stdout.decode("utf-8"), None
+        except UnicodeDecodeError as e:
+            return None, f"output is not UTF-8: {e}"
     try:
         doc = json.loads(p.stdout)
     except ValueError as e:
@@ -78,7 +102,8 @@ def main():
     failed = 0
     for name in names:
         got, err = run_case(tediag, name)
-        path = os.path.join(EXPECTED, name + ".json")
+        base, fmt = split_name(name)
+        path = os.path.join(EXPECTED, base + EXTENSION[fmt])
         if err:
             print(f"FAIL {name}: {err}")
             failed += 1
@@ -89,7 +114,7 @@ def main():
                 print(f"ok   {name}")
             continue
         diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
-                                            "expected/" + name + ".json", "actual", n=2))
+                                            "expected/" + os.path.basename(path), "actual", n=2))
         if a.accept:
             print(f"ACCEPT {name}\n{diff}")
             with open(path, "w", encoding="utf-8") as f:

@@ -14,6 +14,7 @@ JUNK = b" \x00NUL\x00 \xff\xfe \xc3\x28 \xed\xa0\x80 \xf0\x28\x8c\x28 \xc0\xaf e
 JUNK_NO_NUL = JUNK.replace(b"\x00", b"")
 
 files = []  # (label, path, format, expect the incident)
+appended_lines = {}  # path -> its lines
 for fmt in SAMPLES:
     data = common.read(sample_path(fmt))
     lines = data.split(b"\n")
@@ -21,6 +22,7 @@ for fmt in SAMPLES:
     appended = b"\n".join(l + JUNK if l.strip() else l for l in lines)
     files.append((f"{fmt}, junk appended to every line", s.write(f"{fmt}-appended.txt", appended), fmt,
                   fmt not in JSON_FORMATS and fmt != "loose"))
+    appended_lines[files[-1][1]] = appended.split(b"\n")
     if fmt == "loose":
         # The loose reader refuses lines holding NUL (binary); without NUL it reads them.
         no_nul = b"\n".join(l + JUNK_NO_NUL if l.strip() else l for l in lines)
@@ -47,6 +49,13 @@ for label, path, fmt, keeps_incident in files:
         elif fmt in JSON_FORMATS:
             s.check(doc["summary"]["lines_not_understood"] > 0,
                     f"{case}: broken JSON records must be counted as not understood")
+        if fmt == "loose" and not keeps_incident:
+            # Lines refused as binary are said once per file, with the first line number.
+            err = r.stderr.decode("utf-8", "replace")
+            said = [l for l in err.splitlines() if "NUL bytes" in l]
+            first = 1 + next(i for i, l in enumerate(appended_lines[path]) if b"\x00" in l)
+            s.check(len(said) == 1 and f"{path}:{first}:" in said[0],
+                    f"{case}: expected one warning naming {path}:{first} for the NUL lines, got {said}")
         # Junk that reached an incident is still valid UTF-8 in the JSON (already
         # checked by s.hostile); NUL must not cut a message short silently either.
 

@@ -37,8 +37,8 @@ static const te_evidence fixture_evidence[] = {
 };
 
 static const char *const fixture_fix[] = {
-    "Decode the profile: security cms -D -i "
-    "\"/Applications/A.app/Contents/embedded.provisionprofile\"",
+    ("Decode the profile: security cms -D -i "
+     "\"/Applications/A.app/Contents/embedded.provisionprofile\""),
     "Re-sign the app with a profile that lists every entitlement.",
     "Check with `codesign -d --entitlements - A.app` that nothing else is claimed",
 };

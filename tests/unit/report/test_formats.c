@@ -678,6 +678,39 @@ static void test_markdown_escapes_inline(void **state)
     free(out);
 }
 
+/* Commands inside fix prose: each in its own code span, the prose around
+ * them plain; English words that are also commands stay prose. */
+static void test_markdown_commands_in_prose(void **state)
+{
+    (void)state;
+    static const char *const steps[] = {
+        "Decode it: security cms -D -i \"/A.app/p\" > p.plist. Every claimed key must be in it.",
+        ("Check Gatekeeper: spctl -a -vvv -t exec \"/A.app\", xattr -l \"/A.app\", and on "
+         "macOS 14+ syspolicy_check distribution \"/A.app\"."),
+        "Developers: find out why the certificate was revoked, then make codesign the last step.",
+        "Pass the SHA-1 hash from security find-identity instead of the name.",
+        "Look at the log (\"sudo log show --last 1m\") and run sudo xprotect version on macOS 15+.",
+        "Fix the install name (install_name_tool -change ... @rpath/x), then sign.",
+    };
+    te_incident in = fixture_incident();
+    in.fix = steps;
+    in.n_fix = sizeof steps / sizeof steps[0];
+    char *out = markdown_of(&in, 1, NULL);
+    assert_non_null(strstr(out, "- [ ] Decode it: `security cms -D -i \"/A.app/p\" > p.plist`. "
+                                "Every claimed key must be in it.\n"));
+    assert_non_null(strstr(out, "- [ ] Check Gatekeeper: `spctl -a -vvv -t exec \"/A.app\"`, "
+                                "`xattr -l \"/A.app\"`, and on macOS 14+ "
+                                "`syspolicy_check distribution \"/A.app\"`.\n"));
+    assert_non_null(strstr(out, "- [ ] Developers: find out why the certificate was revoked, then "
+                                "make codesign the last step.\n"));
+    assert_non_null(strstr(out, "from `security find-identity` instead of the name.\n"));
+    /* a command quoted in prose stays in its quotation */
+    assert_non_null(strstr(out, "(\"sudo log show --last 1m\") and run `sudo xprotect version` "
+                                "on macOS 15+.\n"));
+    assert_non_null(strstr(out, "(`install_name_tool -change ... @rpath/x`), then sign.\n"));
+    free(out);
+}
+
 /* ---- misc ---------------------------------------------------------------------- */
 
 static void test_format_parse(void **state)
@@ -749,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_markdown_structure),
         cmocka_unit_test(test_markdown_details_and_fence),
         cmocka_unit_test(test_markdown_escapes_inline),
+        cmocka_unit_test(test_markdown_commands_in_prose),
         cmocka_unit_test(test_format_parse),
         cmocka_unit_test(test_write_errors_do_not_crash),
     };

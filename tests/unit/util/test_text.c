@@ -37,6 +37,12 @@ static void test_starts_with_and_find(void **state)
     assert_int_equal(te_str_find(te_str_make("abcdef", 3), "de", 2), -1);
     /* NUL bytes inside a view are ordinary bytes */
     assert_int_equal(te_str_find(te_str_make("a\0bc", 4), "bc", 2), 2);
+    /* the last occurrence of a byte, within the view only */
+    assert_int_equal(te_str_find_last(te_str_cstr("/usr/libexec/amfid"), '/'), 12);
+    assert_int_equal(te_str_find_last(te_str_cstr("amfid"), '/'), -1);
+    assert_int_equal(te_str_find_last(te_str_make(NULL, 0), '/'), -1);
+    assert_int_equal(te_str_find_last(te_str_make("a/b/c", 3), '/'), 1);
+    assert_int_equal(te_str_find_last(te_str_cstr("/"), '/'), 0);
 }
 
 static void test_to_i64(void **state)
