@@ -28,15 +28,9 @@
 #define TUNE_SAMPLE_BYTES (256u << 10)
 #define TUNE_INTERVAL_BYTES (256ull << 20)
 
-/* A pattern's code as this matcher runs it: the rule set's, when it holds
- * JIT code; else, from the pattern's first regex run on, the matcher's own
- * JIT-compiled copy. Compiling JIT code is most of the cost of loading a
- * rule set and most patterns never get past the gate, so a rule compiler
- * may leave it to first use; the copy is per matcher because compiling
- * changes the code object, which other threads may be using. Results do not
- * change: every run uses JIT code whenever JIT is available. */
-typedef enum code_state { CODE_UNKNOWN = 0, CODE_SHARED, CODE_OWN } code_state;
-
+/* A pattern's code as this matcher runs it: looked up once per matcher
+ * (te_pattern_code: JIT code compiled on the pattern's first use, shared by
+ * every matcher of the rule set), then kept here. */
 typedef struct required_set {
     const te_str *literals;
     const size_t *group_sizes; /* te_literals_required's groups */
@@ -64,8 +58,7 @@ struct te_matcher {
     te_arena arena;
     bool *required_known;
     required_set *required;
-    unsigned char *code_state; /* per pattern */
-    pcre2_code **own_code;     /* per pattern, CODE_OWN: the JIT-compiled copy */
+    const pcre2_code **code; /* per pattern, NULL until its first regex run */
 };
 
 te_matcher *te_matcher_new(const te_ruleset *rules, te_error *err)
@@ -80,10 +73,9 @@ te_matcher *te_matcher_new(const te_ruleset *rules, te_error *err)
     m->limit_hits = calloc(rules->n_rules + 1, sizeof *m->limit_hits);
     m->required_known = calloc(rules->n_patterns + 1, sizeof *m->required_known);
     m->required = calloc(rules->n_patterns + 1, sizeof *m->required);
-    m->code_state = calloc(rules->n_patterns + 1, sizeof *m->code_state);
-    m->own_code = calloc(rules->n_patterns + 1, sizeof *m->own_code);
+    m->code = calloc(rules->n_patterns + 1, sizeof *m->code);
     if (!m->match_data || !m->context || !m->stamps || !m->hits || !m->limit_hits ||
-        !m->required_known || !m->required || !m->code_state || !m->own_code)
+        !m->required_known || !m->required || !m->code)
         goto nomem;
     pcre2_set_match_limit(m->context, TE_PCRE2_MATCH_LIMIT);
     pcre2_set_depth_limit(m->context, TE_PCRE2_DEPTH_LIMIT);
@@ -109,10 +101,7 @@ void te_matcher_free(te_matcher *m)
     free(m->sample);
     free(m->required_known);
     free(m->required);
-    for (size_t i = 0; m->own_code && i < m->rules->n_patterns; i++)
-        pcre2_code_free(m->own_code[i]);
-    free(m->own_code);
-    free(m->code_state);
+    free(m->code);
     te_arena_free(&m->arena);
     free(m);
 }
@@ -274,24 +263,12 @@ static bool is_limit_error(int rc)
            rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
 }
 
-/* The code to run for a pattern (see code_state). */
+/* The code to run for a pattern. */
 static const pcre2_code *code_for(te_matcher *m, const te_pattern_impl *impl)
 {
     uint32_t id = impl->global_id;
-    if (m->code_state[id] == CODE_UNKNOWN) {
-        size_t jit_size = 0;
-        m->code_state[id] = CODE_SHARED;
-        if (pcre2_pattern_info(impl->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size == 0) {
-            pcre2_code *copy = pcre2_code_copy(impl->code);
-            if (copy && pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) == 0) {
-                m->own_code[id] = copy;
-                m->code_state[id] = CODE_OWN;
-            } else {
-                pcre2_code_free(copy); /* no JIT here: the interpreter runs the shared code */
-            }
-        }
-    }
-    return m->code_state[id] == CODE_OWN ? m->own_code[id] : impl->code;
+    if (!m->code[id]) m->code[id] = te_pattern_code(impl);
+    return m->code[id];
 }
 
 /* Runs one candidate's regex; calls fn on a match. */

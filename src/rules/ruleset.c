@@ -166,9 +166,34 @@ bool te_ruleset_keep_code(te_ruleset *rules, pcre2_code *code)
     return true;
 }
 
+const pcre2_code *te_pattern_code(const te_pattern_impl *impl)
+{
+    /* The rule set is shared read-only except for this cache, which is only
+     * written through atomics: the pattern itself was never defined const. */
+    te_pattern_impl *cache = (te_pattern_impl *)impl;
+    pcre2_code *jit = atomic_load_explicit(&cache->jit_code, memory_order_acquire);
+    if (jit) return jit;
+    if (atomic_load_explicit(&cache->jit_failed, memory_order_relaxed)) return impl->code;
+    pcre2_code *copy = pcre2_code_copy(impl->code);
+    if (!copy || pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) != 0) {
+        pcre2_code_free(copy);
+        atomic_store_explicit(&cache->jit_failed, true, memory_order_relaxed);
+        return impl->code;
+    }
+    pcre2_code *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&cache->jit_code, &expected, copy,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        pcre2_code_free(copy); /* another thread was first: use its copy */
+        return expected;
+    }
+    return copy;
+}
+
 TE_API void te_ruleset_free(te_ruleset *rules)
 {
     if (!rules) return;
+    for (size_t i = 0; rules->patterns && i < rules->n_patterns; i++)
+        pcre2_code_free(atomic_load(&rules->patterns[i]->impl->jit_code));
     for (size_t i = 0; i < rules->n_codes; i++)
         pcre2_code_free(rules->codes[i]);
     free(rules->codes);

@@ -9,6 +9,7 @@
 #include <pcre2.h>
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -107,7 +108,17 @@ struct te_pattern_impl {
      * the gate and before the regex. */
     const te_str *prefilter;
     size_t n_prefilter;
+    /* JIT code of `code`, compiled on first use (te_pattern_code): most
+     * patterns never get past the gate, and compiling JIT code for all of
+     * them was most of the cost of loading a rule set. Set once, shared by
+     * every matcher and thread; freed with the rule set. */
+    _Atomic(pcre2_code *) jit_code;
+    atomic_bool jit_failed; /* no JIT here (or out of memory): run `code` */
 };
+
+/* The code to run for a pattern: its JIT-compiled copy (compiled by the
+ * first caller; thread-safe), or `code` itself when JIT is not available. */
+const pcre2_code *te_pattern_code(const te_pattern_impl *impl);
 
 /* ---- facts: section --------------------------------------------------------- */
 
