@@ -46,7 +46,8 @@ static const char usage_text[] =
     "  -h, --help              this help;  -V, --version  the version\n"
     "\n"
     "Exit status: 0 no incident, 1 at least one incident, 2 usage, input or rule error.\n"
-    "The default rules are read from $TEDIAG_RULES, else the installed rule directory.\n"
+    "The default rules are read from $TEDIAG_RULES, else the installed rule directory;\n"
+    "`tediag live` runs $TEDIAG_LOG_TOOL instead of /usr/bin/log when it is set.\n"
     "See tediag(1) for details.\n";
 
 void cli_error(const char *fmt, ...)

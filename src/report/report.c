@@ -484,14 +484,13 @@ void te_reporter_finish(te_reporter *r, const te_summary *summary, FILE *summary
     te_buf_reset(b);
     switch (r->options.format) {
     case TE_REPORT_TEXT:
+    case TE_REPORT_NDJSON: /* stdout stays one incident per line: the summary goes to stderr */
         if (summary_out && te_report_text_summary(b, summary, r->not_written)) {
             bool failed = false;
             write_bytes(summary_out, b->data, b->len, &failed);
             fflush(summary_out);
         }
         te_buf_reset(b);
-        break;
-    case TE_REPORT_NDJSON:
         break;
     case TE_REPORT_JSON: {
         json_t *doc = json_object();

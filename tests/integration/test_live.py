@@ -4,6 +4,7 @@ failure must arrive on stdout after the quiet time, before EOF; SIGINT with an
 incident pending reports it, prints the summary and exits 1."""
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -153,5 +154,74 @@ def sigint_case(fmt):
 
 sigint_case("text")
 sigint_case("json")
+
+
+# ---- `tediag live` with a stand-in for /usr/bin/log ----------------------------------
+# $TEDIAG_LOG_TOOL replaces /usr/bin/log, so the macOS path runs here: the tool
+# must get exactly the dry-run's arguments, its output is diagnosed as it comes,
+# SIGINT stops both, and a tool that fails is reported.
+def fake_log_tool(name, then):
+    """A `log` stand-in: records its arguments, prints the launch failure as
+    ndjson, then runs `then` (exec: the tool itself becomes it)."""
+    args_file = s.path(f"{name}.args")
+    data_file = s.write(f"{name}.ndjson", b"".join(ndjson_lines))
+    script = s.write(f"{name}.sh", (f"#!/bin/sh\nprintf '%s\\n' \"$@\" > '{args_file}'\n"
+                                    f"cat '{data_file}'\n{then}\n").encode())
+    os.chmod(script, 0o755)
+    return script, args_file
+
+
+def live_tool_run(label, tool, argv):
+    env = dict(s.env, TEDIAG_LOG_TOOL=tool)
+    return subprocess.Popen([s.tediag, "live", "--color", "never"] + argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=common.SOURCE_ROOT,
+                            env=env)
+
+
+dry = subprocess.run([s.tediag, "live", "--dry-run"], capture_output=True, env=s.env,
+                     cwd=common.SOURCE_ROOT)
+m = re.search(rb"--predicate '((?:[^']|'\\'')*)'", dry.stdout)
+s.check(m, f"live --dry-run: no predicate in {dry.stdout[:200]!r}")
+want_predicate = m.group(1).replace(b"'\\''", b"'").decode() if m else None
+
+# A stream that stays open: the incident before the end, SIGINT stops tediag and the tool.
+tool, args_file = fake_log_tool("open-stream", "exec sleep 60")
+proc = live_tool_run("live, open stream", tool, ["--format", "ndjson", "--flush-after", "0.5"])
+line = read_line_within(proc, 5 * s.slow)
+s.check(line is not None and b'"ent-unsatisfied"' in line,
+        f"live, open stream: no incident while the stream was open: {line!r}")
+s.check(proc.poll() is None, "live, open stream: tediag ended while the stream was open")
+proc.send_signal(signal.SIGINT)
+try:
+    out, err = proc.communicate(timeout=5 * s.slow)
+    s.check(proc.returncode == 1, f"live, open stream: exit {proc.returncode} after SIGINT, expected 1; "
+                                  f"stderr {err[-300:]!r}")
+    s.check(b"summary:" in err, f"live, open stream: no summary after SIGINT: {err[-300:]!r}")
+    s.check(b"security.mac.amfi.verbose_logging=1" in err,
+            "live: the verbose-logging hint is missing")
+except subprocess.TimeoutExpired:
+    proc.kill()
+    proc.communicate()
+    s.check(False, "live, open stream: tediag did not exit within 5s of SIGINT")
+got_args = open(args_file).read().split("\n")[:-1] if os.path.exists(args_file) else []
+s.check(got_args[:5] == ["stream", "--style", "ndjson", "--info", "--predicate"] and len(got_args) == 6,
+        f"live: the log tool got {got_args[:5]} ({len(got_args)} arguments)")
+s.check(len(got_args) == 6 and got_args[5] == want_predicate,
+        "live: the predicate given to the log tool differs from the one `live --dry-run` prints")
+
+# The tool fails after some output: what came is diagnosed, the failure is said, exit 2.
+tool, _ = fake_log_tool("failing", "exit 3")
+proc = live_tool_run("live, tool fails", tool, ["--format", "ndjson"])
+out, err = proc.communicate(timeout=10 * s.slow)
+s.check(proc.returncode == 2, f"live, tool fails: exit {proc.returncode}, expected 2")
+s.check(b'"ent-unsatisfied"' in out, "live, tool fails: the output before the failure was not diagnosed")
+s.check(b"exited with status 3" in err, f"live, tool fails: the failure is not said: {err[-300:]!r}")
+
+# No such tool: exit 2, the path named.
+missing = s.path("no-such-log-tool")
+proc = live_tool_run("live, no tool", missing, [])
+out, err = proc.communicate(timeout=10 * s.slow)
+s.check(proc.returncode == 2 and missing.encode() in err,
+        f"live, no tool: exit {proc.returncode}, stderr {err[-300:]!r}")
 
 s.done()
