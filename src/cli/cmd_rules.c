@@ -95,15 +95,27 @@ int cli_cmd_rules(const char *action, const cli_options *opt)
     return status;
 }
 
+/* A template as the user reads it: placeholders {name|fallback} are kept
+ * (the closing note says what they are), escaped braces {{ }} shown single. */
+static void print_template(const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        putchar(*p);
+        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) p++;
+    }
+    putchar('\n');
+}
+
 static void print_list(const char *heading, const char *const *items, size_t n, bool numbered)
 {
     if (n == 0) return;
     printf("\n%s\n", heading);
     for (size_t i = 0; i < n; i++) {
         if (numbered)
-            printf("  %zu. %s\n", i + 1, items[i]);
+            printf("  %zu. ", i + 1);
         else
-            printf("  - %s\n", items[i]);
+            printf("  - ");
+        print_template(items[i]);
     }
 }
 

@@ -98,6 +98,10 @@ r = text_run("explain no-such-id", ["explain", "no-such-id"], {2})
 s.check("no-such-id" in r.err, f"explain no-such-id: message must name the id: {r.err!r}")
 r = text_run("explain ent-unsatisfied", ["explain", "ent-unsatisfied"], {0})
 s.check(r.out.startswith("ent-unsatisfied"), "explain: output should start with the id")
+# templates as written for the user: escaped braces single, placeholders kept with their note
+s.check("{{" not in r.out and "process IN {\"amfid\"" in r.out,
+        "explain: escaped braces {{ }} of the rule text must print as single braces")
+s.check("{app|" in r.out and "Placeholders" in r.out, "explain: placeholders and their note expected")
 s.check(re.search(r"(?m)^Fix:\s*\n\s+1\. ", r.out), "explain: no numbered 'Fix:' section")
 s.check("embedded.provisionprofile" in r.out and "https://developer.apple.com/" in r.out,
         "explain ent-unsatisfied: the fix (embedded profile) and references are missing")
