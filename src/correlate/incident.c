@@ -210,7 +210,8 @@ typedef struct lookup_ctx {
     const char *process;
 } lookup_ctx;
 
-static bool lookup_fact(void *ctx, const char *name, size_t name_len, te_buf *out)
+static bool lookup_fact(void *ctx, const char *name, size_t name_len, te_template_site site,
+                        te_buf *out)
 {
     const lookup_ctx *l = ctx;
     const te_ctx *x = l->x;
@@ -221,8 +222,17 @@ static bool lookup_fact(void *ctx, const char *name, size_t name_len, te_buf *ou
         te_buf_append(out, l->process, strlen(l->process));
         return true;
     }
-    for (size_t v = 0; v < f->n_values; v++) {
-        if (v > 0) te_buf_append(out, ", ", 2);
+    /* A list is prose ("a, b") unless the placeholder is quoted as a shell
+     * argument: "{path}" becomes "a" "b" (one argument each); inside a longer
+     * quoted argument ("{app}/Contents/...") only the first value fits. */
+    const char *sep = ", ";
+    size_t n = f->n_values;
+    if (site.before == '"' && site.after == '"')
+        sep = "\" \"";
+    else if (site.before == '"')
+        n = 1;
+    for (size_t v = 0; v < n; v++) {
+        if (v > 0) te_buf_append(out, sep, strlen(sep));
         te_buf_append(out, te_ctx_str(x, f->values[v].off), f->values[v].len);
     }
     return true;

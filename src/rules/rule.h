@@ -57,11 +57,18 @@ bool te_rule_fires(const te_rule *rule, uint64_t matched_mask);
 /* True when `name` is declared as a list fact (split, or list: true). */
 bool te_rule_fact_is_list(const te_rule *rule, const char *name);
 
-/* Template rendering. `{name}` is replaced by the fact's value (lists joined
- * by ", "), `{name|fallback}` by fallback when the fact is missing, `{{` and
- * `}}` are literal braces; a missing fact without fallback renders as
- * `<name>`. lookup appends the value to out and returns false when missing. */
-typedef bool (*te_fact_lookup_fn)(void *ctx, const char *name, size_t name_len, te_buf *out);
+/* Template rendering. `{name}` is replaced by the fact's value, `{name|fallback}`
+ * by fallback when the fact is missing, `{{` and `}}` are literal braces; a
+ * missing fact without fallback renders as `<name>`. lookup appends the value
+ * to out and returns false when missing; `site` tells it what surrounds the
+ * placeholder, so a list can be written as prose ("a, b") or, inside a shell
+ * argument ("{path}"), as separate arguments. */
+typedef struct te_template_site {
+    char before; /* the template byte before the placeholder, or 0 */
+    char after;  /* the template byte after it, or 0 */
+} te_template_site;
+typedef bool (*te_fact_lookup_fn)(void *ctx, const char *name, size_t name_len,
+                                  te_template_site site, te_buf *out);
 bool te_template_render(const char *tmpl, te_fact_lookup_fn lookup, void *ctx, te_buf *out);
 
 #endif

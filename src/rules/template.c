@@ -108,7 +108,8 @@ bool te_template_render(const char *tmpl, te_fact_lookup_fn lookup, void *ctx, t
             continue;
         }
         size_t mark = out->len;
-        bool found = lookup && lookup(ctx, tmpl + i + 1, name_len, out);
+        te_template_site site = {i > 0 ? tmpl[i - 1] : 0, tmpl[i + n]};
+        bool found = lookup && lookup(ctx, tmpl + i + 1, name_len, site, out);
         if (!found) {
             if (!out->overflow) out->len = mark; /* drop anything a failed lookup wrote */
             if (has_fallback) {

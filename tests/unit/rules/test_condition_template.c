@@ -141,9 +141,13 @@ static void test_rule_fires(void **state)
 
 /* ---- templates ---------------------------------------------------------------- */
 
-static bool lookup(void *ctx, const char *name, size_t len, te_buf *out)
+static bool lookup(void *ctx, const char *name, size_t len, te_template_site site, te_buf *out)
 {
     (void)ctx;
+    if (len == 4 && memcmp(name, "site", 4) == 0) { /* shows what surrounds it */
+        char text[] = {'[', site.before ? site.before : '0', site.after ? site.after : '0', ']'};
+        return te_buf_append(out, text, sizeof text);
+    }
     if (len == 9 && memcmp(name, "bundle_id", 9) == 0)
         return te_buf_append(out, "com.example.A", 13);
     if (len == 12 && memcmp(name, "entitlements", 12) == 0)
@@ -189,6 +193,10 @@ static void test_template_render(void **state)
     expect_render("{{bundle_id}}", "{bundle_id}");
     expect_render("{ not a name } x}", "{ not a name } x}");
     expect_render("", "");
+    /* the lookup learns the bytes around the placeholder (0 at either end) */
+    expect_render("{site}", "[00]");
+    expect_render("x \"{site}\" y", "x \"[\"\"]\" y");
+    expect_render("\"{site}/Contents\"", "\"[\"/]/Contents\"");
     expect_render("no placeholders", "no placeholders");
     bool ok;
     char *got = render("{bundle_id} is longer than ten bytes", 10, &ok);
