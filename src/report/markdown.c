@@ -215,10 +215,12 @@ static void put_prose(writer *w, const char *s, size_t len)
 
 /* Commands in fix steps. A fix step is prose that names commands ("Check:
  * codesign -dv "/App", then ..."); the Markdown report sets each command in
- * a code span. Tool names that are not English words start a command
- * wherever they stand as a word followed by an argument; words that are
- * also English ("find", "log", "security") only when what follows looks
- * like an argument (-option, "quoted", /path) or a known subcommand. */
+ * a code span. A command starts at a word naming a tool (tool_words, or the
+ * English-looking english_words) that is followed by what looks like an
+ * argument (-option, +mode, "quoted", /path, ./file, <placeholder>), a
+ * hyphenated subcommand (find-identity) or a known subcommand (`log show`,
+ * `launchctl print`); "sudo" belongs to the command after it. So "make
+ * codesign the last step" and "find out why" stay prose. */
 static const char *const tool_words[] = {
     "codesign",
     "spctl",
