@@ -46,6 +46,7 @@ struct te_analyzer {
     char format_reason[256];
     uint32_t warnings_this_source;
     uint64_t warnings_suppressed;
+    uint64_t *limit_hits_said; /* per rule: regex limit hits already reported */
 };
 
 void te_options_init(te_options *options)
@@ -205,7 +206,8 @@ te_analyzer *te_analyzer_new(const te_ruleset *rules, const te_options *options,
     te_buf_init(&a->detect_text, TE_DETECT_BYTES);
     a->detect_ends = calloc(TE_DETECT_LINES, sizeof *a->detect_ends);
     a->detect_linenos = calloc(TE_DETECT_LINES, sizeof *a->detect_linenos);
-    if (!a->detect_ends || !a->detect_linenos) goto nomem;
+    a->limit_hits_said = calloc(te_ruleset_count(rules) + 1, sizeof *a->limit_hits_said);
+    if (!a->detect_ends || !a->detect_linenos || !a->limit_hits_said) goto nomem;
     a->env.emit = env_emit;
     a->env.warn = env_warn;
     a->env.ctx = a;
@@ -237,6 +239,21 @@ static void end_current_source(te_analyzer *a)
     if (a->options.on_source)
         a->options.on_source(a->source_name, a->reader ? a->reader->name : "none", a->format_reason,
                              a->options.user);
+    /* Regex runs stopped by the PCRE2 limits, per rule (the summary has the
+     * total): the rule did not match those lines, which the user should know. */
+    for (size_t r = 0; r < te_ruleset_count(a->rules); r++) {
+        uint64_t hits = te_matcher_limit_hits(a->matcher, r);
+        if (hits == a->limit_hits_said[r]) continue;
+        char message[512];
+        snprintf(message, sizeof message,
+                 "%s: rule %s: %llu regex %s stopped by the PCRE2 match/depth limit (those lines "
+                 "count as not matching it)",
+                 a->source_name, te_ruleset_rule(a->rules, r)->id,
+                 (unsigned long long)(hits - a->limit_hits_said[r]),
+                 hits - a->limit_hits_said[r] == 1 ? "run" : "runs");
+        a->limit_hits_said[r] = hits;
+        if (a->options.on_warning) a->options.on_warning(message, a->options.user);
+    }
     if (a->warnings_suppressed) {
         char message[512];
         snprintf(message, sizeof message, "%s: %llu further warnings not shown", a->source_name,
@@ -339,6 +356,7 @@ void te_analyzer_free(te_analyzer *a)
     te_buf_free(&a->detect_text);
     free(a->detect_ends);
     free(a->detect_linenos);
+    free(a->limit_hits_said);
     free(a->source_name);
     free(a);
 }

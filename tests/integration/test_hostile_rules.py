@@ -113,6 +113,10 @@ r, doc = s.hostile("(a+)+$ on 200 lines of 5000 'a' + 'b'",
 if doc:
     s.check(doc["summary"]["regex_limit_hits"] == 200,
             f"200 slow lines: regex_limit_hits {doc['summary']['regex_limit_hits']} != 200")
+    # and the user is told which rule, in which input, once
+    said = [l for l in r.err.splitlines() if "PCRE2 match/depth limit" in l]
+    s.check(len(said) == 1 and f"{path}: rule slow-regex: 200 regex runs stopped" in said[0],
+            f"200 slow lines: expected one warning naming the input and the rule: {said}")
 # With the default rules loaded too, the demo is still diagnosed.
 r, doc = s.hostile("slow rule + default rules on the demo", ["--rules", slow_rules, common.DEMO],
                    allowed=(1,), seconds=5)
