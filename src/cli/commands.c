@@ -246,6 +246,9 @@ int cli_cmd_analyze(const cli_options *opt)
     options.on_warning = on_warning;
     options.live = opt->live || (!opt->no_live && reads_stdin && stdin_is_live());
     if (opt->flush_after_s > 0) options.quiet_us = (int64_t)(opt->flush_after_s * 1e6);
+    /* threads to spare (-j 2 on one input): read and decompress on one while
+     * analysing on the other */
+    options.read_ahead = !options.live && (size_t)opt->jobs >= 2 * n_inputs;
 
     te_report_options report = {opt->format, false, opt->redact};
     report.color = opt->color == CLI_COLOR_ALWAYS ||

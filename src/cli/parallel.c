@@ -65,17 +65,6 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Every field of te_summary is a uint64_t counter. */
-_Static_assert(sizeof(te_summary) % sizeof(uint64_t) == 0, "te_summary holds only counters");
-
-static void add_summary(te_summary *into, const te_summary *from)
-{
-    uint64_t *dst = (uint64_t *)into;
-    const uint64_t *src = (const uint64_t *)from;
-    for (size_t i = 0; i < sizeof *into / sizeof(uint64_t); i++)
-        dst[i] += src[i];
-}
-
 bool cli_run_parallel(const te_ruleset *rules, const te_options *options, const char *const *inputs,
                       size_t n_inputs, int jobs, te_summary *merged, te_incident_fn deliver,
                       void *user)
@@ -96,7 +85,7 @@ bool cli_run_parallel(const te_ruleset *rules, const te_options *options, const 
     for (int t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
     for (size_t i = 0; i < n_inputs; i++) {
-        add_summary(merged, &p.results[i].summary);
+        te_summary_add(merged, &p.results[i].summary);
         if (p.results[i].failed) {
             cli_error("%s", p.results[i].error);
             ok = false;

@@ -413,5 +413,7 @@ te_status te_analyzer_read_path(te_analyzer *a, const char *path, te_error *err)
         if (interval < 10000) interval = 10000;
         io.tick_interval_us = interval;
     }
+    if (a->options.read_ahead && !a->options.live)
+        return te_io_read_path_ahead(path, &io, &sink, err);
     return te_io_read_path(path, &io, &sink, err);
 }

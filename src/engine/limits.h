@@ -72,5 +72,8 @@
 #define TE_MAX_REDACT_VALUES 4096u
 /* Read buffer of the io layer. */
 #define TE_IO_BUFFER_BYTES (256u << 10)
+/* Read-ahead (-j 2 on one input): buffers between the reading thread and the
+ * analysing one; four keep both busy, 1 MiB in all. */
+#define TE_READAHEAD_SLOTS 4u
 
 #endif

@@ -41,6 +41,13 @@ typedef struct te_io_options {
 te_status te_io_read_path(const char *path, const te_io_options *options, const te_io_sink *sink,
                           te_error *err);
 
+/* te_io_read_path on a second thread: reading and decompressing overlap with
+ * what the sink does on the calling thread; the sink sees the same calls in
+ * the same order (batch input only: no ticks). The io layer's counts are
+ * added to sink->summary when reading has ended. */
+te_status te_io_read_path_ahead(const char *path, const te_io_options *options,
+                                const te_io_sink *sink, te_error *err);
+
 /* Asks every te_io_read_path in progress to stop reading: it calls end() for
  * the stream it was in and returns TE_OK. Async-signal-safe (it only sets a
  * volatile sig_atomic_t), meant for a SIGINT handler. The request stays in

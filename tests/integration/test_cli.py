@@ -5,6 +5,7 @@ format, and the markdown ticket layout."""
 import os
 import re
 import shutil
+import tarfile
 
 import common
 
@@ -50,6 +51,23 @@ if os.uname().sysname != "Darwin":
     s.check("macOS" in r.err and "--dry-run" in r.err,
             f"live on Linux: message should say it needs macOS and suggest --dry-run: {r.err!r}")
     s.check(r.stdout == b"", "live on Linux: nothing may be printed on stdout")
+
+# ---- -j 2 on one archive: read-ahead, same output -------------------------------
+# With threads to spare, one input is read and decompressed on one thread and
+# analysed on the other; stdout and stderr must be byte for byte those of -j 1.
+archive = s.path("corpora.tar.gz")
+with tarfile.open(archive, "w:gz") as tf:
+    for sub in ("public", "cases"):
+        tf.add(os.path.join(common.CORPORA, sub), arcname=sub)
+for fmt in ("json", "text"):
+    one = s.run(["--no-live", "--format", fmt, "--color", "never", "-j", "1", archive], timeout=60)
+    two = s.run(["--no-live", "--format", fmt, "--color", "never", "-j", "2", archive], timeout=60)
+    s.check(one.returncode == 1 and two.returncode == 1,
+            f"-j 2 on one archive ({fmt}): exit {one.returncode} / {two.returncode}, expected 1")
+    s.check(one.stdout == two.stdout and len(one.stdout) > 1000,
+            f"-j 2 on one archive ({fmt}): stdout differs from -j 1")
+    s.check(one.stderr == two.stderr, f"-j 2 on one archive ({fmt}): stderr differs from -j 1:\n"
+                                      f"{one.stderr[-400:]!r}\n{two.stderr[-400:]!r}")
 
 # ---- exit statuses ------------------------------------------------------------
 r = text_run("benign capture", [BENIGN], {0})
