@@ -27,11 +27,9 @@ typedef struct slot {
 
 typedef struct readahead {
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* a slot was filled or emptied, or begin answered */
+    pthread_cond_t changed; /* a slot was filled or emptied */
     slot slots[TE_READAHEAD_SLOTS];
     size_t head, count;
-    bool begin_answered;
-    te_status begin_status;
     te_status sink_status; /* first failure of the sink's data()/end(): stops reading */
     bool in_stream;        /* the sink's begin() accepted a stream not ended yet */
     char *stream_name;     /* of the stream the sink is in (calling thread) */
@@ -84,19 +82,12 @@ static te_status post_text(readahead *ra, slot_kind kind, const char *text)
     return TE_OK;
 }
 
+/* The sink's begin() may skip a stream; the reader does not wait for its
+ * answer (a round trip per archive member would serialise the two threads):
+ * the bytes of a skipped stream are read and dropped on the calling thread. */
 static te_status queue_begin(void *ctx, const char *name)
 {
-    readahead *ra = ctx;
-    te_status st = post_text(ra, SLOT_BEGIN, name);
-    if (st != TE_OK) return st;
-    /* begin may skip the stream: wait for the sink's answer */
-    pthread_mutex_lock(&ra->lock);
-    while (!ra->begin_answered)
-        pthread_cond_wait(&ra->changed, &ra->lock);
-    ra->begin_answered = false;
-    st = ra->begin_status;
-    pthread_mutex_unlock(&ra->lock);
-    return st;
+    return post_text(ctx, SLOT_BEGIN, name);
 }
 
 static te_status queue_data(void *ctx, const void *bytes, size_t len)
@@ -147,7 +138,7 @@ static void *reading_thread(void *arg)
 
 /* Hands one slot to the sink; false at SLOT_DONE. Once the sink has failed,
  * what is still queued is dropped (reading stops as it would without
- * read-ahead), but a begin is still answered. */
+ * read-ahead); an accepted stream is always ended. */
 static bool deliver(readahead *ra, slot *s, const te_io_sink *sink)
 {
     te_status st = TE_OK;
@@ -156,20 +147,14 @@ static bool deliver(readahead *ra, slot *s, const te_io_sink *sink)
     pthread_mutex_unlock(&ra->lock);
     switch (s->kind) {
     case SLOT_BEGIN:
-        st = failed ? ra->sink_status : sink->begin(sink->ctx, s->text);
-        ra->in_stream = st == TE_OK;
+        /* a stream the sink skips (begin not TE_OK) is not a failure */
+        ra->in_stream = !failed && sink->begin(sink->ctx, s->text) == TE_OK;
         free(ra->stream_name);
         ra->stream_name = s->text; /* kept for an error message */
         s->text = NULL;
-        pthread_mutex_lock(&ra->lock);
-        ra->begin_status = st;
-        ra->begin_answered = true;
-        pthread_cond_broadcast(&ra->changed);
-        pthread_mutex_unlock(&ra->lock);
-        st = TE_OK; /* a skipped stream is not a failure */
         break;
     case SLOT_DATA:
-        if (!failed) st = sink->data(sink->ctx, s->bytes, s->len);
+        if (!failed && ra->in_stream) st = sink->data(sink->ctx, s->bytes, s->len);
         break;
     case SLOT_END:
         if (ra->in_stream) st = sink->end(sink->ctx);
