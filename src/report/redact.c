@@ -1,7 +1,8 @@
 /* Redaction of personal data in reports: user names in home paths, e-mail
- * addresses, host and computer names, hardware serial numbers and IP
- * addresses become placeholders that stay the same for the same value within
- * one run (<user1>, <email1>, <host1>, <serial1>, <ip1>). What a diagnosis
+ * addresses, host and computer names, hardware serial numbers, IP addresses
+ * and the person named by a signing certificate ("Apple Development: Jane
+ * Doe (TEAMID)") become placeholders that stay the same for the same value
+ * within one run (<user1>, <email1>, <host1>, <serial1>, <ip1>, <person1>). What a diagnosis
  * needs stays: bundle ids, Team IDs, entitlement names, system paths and
  * version numbers. One left-to-right scan; every detector looks at a bounded
  * window or at the start of a token only, so the cost is linear. */
@@ -20,10 +21,12 @@ typedef enum redact_kind {
     KIND_HOST,
     KIND_SERIAL,
     KIND_IP,
+    KIND_PERSON,
     KIND_COUNT
 } redact_kind;
 
-static const char *const kind_names[KIND_COUNT] = {"user", "email", "host", "serial", "ip"};
+static const char *const kind_names[KIND_COUNT] = {"user",   "email", "host",
+                                                   "serial", "ip",    "person"};
 
 typedef struct redact_entry {
     redact_kind kind;
@@ -425,9 +428,57 @@ static bool match_host_token(const char *s, size_t len, size_t i, redact_match *
     return true;
 }
 
+/* The person of a certificate name: "Developer ID Application: Jane Doe
+ * (ABCDE12345)" — the name between the kind of certificate and a Team ID in
+ * parentheses (the Team ID stays: diagnoses need it). */
+static bool match_signer(const char *s, size_t len, size_t i, redact_match *m)
+{
+    static const char *const kinds[] = {
+        "Developer ID Application: ",
+        "Developer ID Installer: ",
+        "Apple Development: ",
+        "Apple Distribution: ",
+        "Mac Developer: ",
+        "3rd Party Mac Developer Application: ",
+        "3rd Party Mac Developer Installer: ",
+        "iPhone Developer: ",
+        "iPhone Distribution: ",
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        size_t n = strlen(kinds[k]);
+        if (len - i < n || memcmp(s + i, kinds[k], n) != 0) continue;
+        size_t j = i + n, max = j + 128;
+        while (j < len && j < max && s[j] != '(' && s[j] != ')' && s[j] != '\n' && s[j] != '"')
+            j++;
+        /* " (" + a ten-character Team ID + ")" must follow */
+        if (j >= len || s[j] != '(' || j == i + n || s[j - 1] != ' ' || len - j < 12 ||
+            s[j + 11] != ')')
+            return false;
+        for (size_t t = j + 1; t < j + 11; t++)
+            if (!is_upper_alnum(s[t])) return false;
+        size_t name = j - 1 - (i + n);
+        /* the fix templates' own "NAME", and what is already a placeholder */
+        if (name == 0 || (name == 4 && memcmp(s + i + n, "NAME", 4) == 0) || s[i + n] == '<')
+            return false;
+        m->kind = KIND_PERSON;
+        m->keep = n;
+        m->value = name;
+        set_key(m, s + i + n, name, false);
+        return true;
+    }
+    return false;
+}
+
 static bool match_at(const char *s, size_t len, size_t i, redact_match *m)
 {
     switch (s[i]) {
+    case 'D':
+    case 'A':
+    case 'M':
+    case '3':
+    case 'i':
+        if (match_signer(s, len, i, m)) return true;
+        break;
     case '/':
         return match_home(s, len, i, m);
     case 's':

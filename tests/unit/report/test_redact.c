@@ -58,7 +58,8 @@ static void test_emails(void **state)
     expect(r, "Signing Identity:     \"Mac Developer: home@gmail.com ()\"",
            "Signing Identity:     \"Mac Developer: <email1> ()\"");
     expect(r, "origin=Mac Developer: g.litenstein@gmail.com (B9BYV4VDX3)",
-           "origin=Mac Developer: <email2> (B9BYV4VDX3)");
+           "origin=Mac Developer: <person1> (B9BYV4VDX3)"); /* a certificate's person */
+    expect(r, "contact g.litenstein@gmail.com", "contact <email2>");
     expect(r, "again HOME@Gmail.com.", "again <email1>.");
     /* not addresses */
     expect(r, "icon@2x.png @rpath/Foo.framework/Foo @executable_path/../Frameworks",
@@ -105,6 +106,31 @@ static void test_ip_addresses(void **state)
     expect(r, "fe80::1c2b:3aff:fe4d:5e6f%en0 and 2001:0db8:85a3:0000:0000:8a2e:0370:7334",
            "<ip3>%en0 and <ip4>");
     expect(r, "loopback 127.0.0.1 ::1 0.0.0.0", "loopback 127.0.0.1 ::1 0.0.0.0");
+    te_redactor_free(r);
+}
+
+static void test_signers(void **state)
+{
+    (void)state;
+    te_redactor *r = te_redactor_new();
+    expect(r, "Authority=Developer ID Application: Jane Doe (ABCDE12345)",
+           "Authority=Developer ID Application: <person1> (ABCDE12345)");
+    expect(r,
+           "\"Apple Development: Jane Doe (ABCDE12345)\" and Apple Distribution: Max "
+           "Müller (Z9Y8X7W6V5)",
+           "\"Apple Development: <person1> (ABCDE12345)\" and Apple Distribution: <person2> "
+           "(Z9Y8X7W6V5)");
+    expect(r, "3rd Party Mac Developer Installer: Acme Corp, Inc. (ABCDE12345)",
+           "3rd Party Mac Developer Installer: <person3> (ABCDE12345)");
+    /* not a certificate name: the templates' NAME, no Team ID, a placeholder already */
+    expect(r, "--sign \"Developer ID Application: NAME (TEAMID)\"",
+           "--sign \"Developer ID Application: NAME (TEAMID)\"");
+    expect(r, "Developer ID Application: NAME (ABCDE12345)",
+           "Developer ID Application: NAME (ABCDE12345)");
+    expect(r, "Developer ID Application: Jane Doe", "Developer ID Application: Jane Doe");
+    expect(r, "Apple Development: Jane (abc)", "Apple Development: Jane (abc)");
+    expect(r, "Developer ID Application: <person1> (ABCDE12345)",
+           "Developer ID Application: <person1> (ABCDE12345)");
     te_redactor_free(r);
 }
 
@@ -225,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_hosts),
         cmocka_unit_test(test_serials),
         cmocka_unit_test(test_ip_addresses),
+        cmocka_unit_test(test_signers),
         cmocka_unit_test(test_kept),
         cmocka_unit_test(test_placeholders_stable_across_reporter),
         cmocka_unit_test(test_incident_to_json_redacts),
