@@ -1,7 +1,7 @@
-/* Tests of the gate's speed-ups that must never change a result: the scanner
- * a matcher tunes to its input (te_litscan_tune) finds exactly what the rule
- * set's scanner finds, and the literals te_literals_required says a regex
- * needs are in every subject the regex matches. */
+/* Tests of a gate speed-up that must never change a result: the literals
+ * te_literals_required says a regex needs are in every subject the regex
+ * matches. (The tuned scanner is tested with the scanner, in
+ * tests/unit/rules/test_literals.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "../naive_search.h"
 #include "rules/ruleset_impl.h"
 
 static uint32_t rng_state = 777;
@@ -19,107 +20,6 @@ static uint32_t rng(void)
 {
     rng_state = rng_state * 1103515245u + 12345u;
     return rng_state >> 8;
-}
-
-static unsigned char fold(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
-static bool naive_contains(const char *text, size_t len, te_str needle, bool icase)
-{
-    if (needle.len == 0) return true;
-    for (size_t i = 0; i + needle.len <= len; i++) {
-        size_t k = 0;
-        for (; k < needle.len; k++) {
-            unsigned char a = (unsigned char)text[i + k], b = (unsigned char)needle.ptr[k];
-            if (icase ? fold(a) != fold(b) : a != b) break;
-        }
-        if (k == needle.len) return true;
-    }
-    return false;
-}
-
-/* Random literals and texts over `alphabet`; the scanner tuned on a sample of
- * such text must find exactly the patterns a naive search finds. */
-static void cross_check_tuned(size_t n_literals, size_t literal_len_max, const char *alphabet)
-{
-    size_t alpha = strlen(alphabet);
-    te_literal_def *defs = calloc(n_literals, sizeof *defs);
-    char *bytes = calloc(n_literals, literal_len_max + 1);
-    for (size_t i = 0; i < n_literals; i++) {
-        size_t len = 1 + rng() % literal_len_max;
-        char *p = bytes + i * (literal_len_max + 1);
-        for (size_t k = 0; k < len; k++)
-            p[k] = alphabet[rng() % alpha];
-        defs[i].bytes = te_str_make(p, len);
-        defs[i].icase = rng() % 3 == 0;
-        defs[i].pattern_id = (uint32_t)(i / 3); /* several literals per pattern */
-    }
-    size_t n_patterns = n_literals / 3 + 1;
-    te_litscan *scan = te_litscan_build(defs, n_literals);
-    assert_non_null(scan);
-    char sample[4096];
-    for (size_t k = 0; k < sizeof sample; k++)
-        sample[k] = alphabet[rng() % alpha];
-    te_litscan *tuned = te_litscan_tune(scan, sample, sizeof sample);
-    assert_non_null(tuned);
-    uint32_t *stamps = calloc(n_patterns, sizeof *stamps);
-    uint32_t *tuned_stamps = calloc(n_patterns, sizeof *tuned_stamps);
-    uint32_t *hits = calloc(n_patterns, sizeof *hits);
-    bool *want = calloc(n_patterns, sizeof *want);
-    char text[300];
-    for (uint32_t round = 1; round <= 400; round++) {
-        size_t len = rng() % sizeof text;
-        for (size_t k = 0; k < len; k++)
-            text[k] = alphabet[rng() % alpha];
-        memset(want, 0, n_patterns * sizeof *want);
-        size_t n_want = 0;
-        for (size_t i = 0; i < n_literals; i++)
-            if (!want[defs[i].pattern_id] &&
-                naive_contains(text, len, defs[i].bytes, defs[i].icase)) {
-                want[defs[i].pattern_id] = true;
-                n_want++;
-            }
-        size_t n = te_litscan_run(tuned, text, len, tuned_stamps, round, hits);
-        assert_int_equal(n, n_want);
-        for (size_t h = 0; h < n; h++)
-            assert_true(want[hits[h]]);
-        assert_int_equal(te_litscan_run(scan, text, len, stamps, round, hits), n_want);
-        for (size_t p = 0; p < n_patterns; p++)
-            assert_int_equal(tuned_stamps[p] == round, want[p]);
-    }
-    te_litscan_free(tuned);
-    te_litscan_free(scan);
-    free(stamps);
-    free(tuned_stamps);
-    free(hits);
-    free(want);
-    free(defs);
-    free(bytes);
-}
-
-static void test_tuned_scanner_exact(void **state)
-{
-    (void)state;
-    cross_check_tuned(60, 6, "abAB");
-    cross_check_tuned(300, 10, "abcdeABCDE:/ ");
-    cross_check_tuned(20, 4, "aA\xff\x01 ");
-    cross_check_tuned(2000, 14,
-                      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .:");
-}
-
-static void test_tuned_scanner_empty_sample(void **state)
-{
-    (void)state;
-    te_literal_def defs[] = {{{"abc", 3}, false, 0}, {{"Q", 1}, true, 1}, {{"xyz", 3}, true, 2}};
-    te_litscan *scan = te_litscan_build(defs, 3);
-    te_litscan *tuned = te_litscan_tune(scan, "", 0);
-    assert_non_null(tuned);
-    uint32_t stamps[3] = {0}, hits[3];
-    assert_int_equal(te_litscan_run(tuned, "q XYZ abc", 9, stamps, 1, hits), 3);
-    te_litscan_free(tuned);
-    te_litscan_free(scan);
 }
 
 /* The required literal groups of a regex as text: "[a][b|c]" for a, then
@@ -306,8 +206,6 @@ static void test_required_sound(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tuned_scanner_exact),
-        cmocka_unit_test(test_tuned_scanner_empty_sample),
         cmocka_unit_test(test_required_fixed),
         cmocka_unit_test(test_required_sound),
     };

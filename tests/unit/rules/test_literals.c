@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "../naive_search.h"
 #include "rules/ruleset_impl.h"
 
 /* Derives literals from regex; compares with the expected NULL-terminated
@@ -41,8 +42,6 @@ static void check_derive(const char *regex, bool want_icase, const char *const *
     if (ok) assert_int_equal(icase, want_icase);
     te_arena_free(&arena);
 }
-
-static bool naive_contains(const char *text, size_t len, te_str needle, bool icase);
 
 #define LITS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NONE NULL
@@ -220,23 +219,6 @@ static void test_derivation_is_sound(void **state)
 
 /* ---- scanner ----------------------------------------------------------------- */
 
-static bool naive_contains(const char *text, size_t len, te_str needle, bool icase)
-{
-    for (size_t i = 0; i + needle.len <= len; i++) {
-        size_t k = 0;
-        for (; k < needle.len; k++) {
-            char a = text[i + k], b = needle.ptr[k];
-            if (icase) {
-                if (a >= 'A' && a <= 'Z') a += 32;
-                if (b >= 'A' && b <= 'Z') b += 32;
-            }
-            if (a != b) break;
-        }
-        if (k == needle.len) return true;
-    }
-    return false;
-}
-
 static void test_scanner_basic(void **state)
 {
     (void)state;
@@ -274,20 +256,54 @@ static uint32_t rng(void)
     return rng_state >> 8;
 }
 
-static void cross_check(size_t n_literals, size_t literal_len_max, const char *alphabet)
+/* n_literals random literals over alphabet, per_pattern literals per
+ * pattern, one in icase_one_in case-insensitive; the bytes in *bytes. */
+static te_literal_def *random_literals(size_t n_literals, size_t literal_len_max,
+                                       const char *alphabet, size_t per_pattern,
+                                       uint32_t icase_one_in, char **bytes)
 {
     size_t alpha = strlen(alphabet);
     te_literal_def *defs = calloc(n_literals, sizeof *defs);
-    char *bytes = calloc(n_literals, literal_len_max + 1);
+    *bytes = calloc(n_literals, literal_len_max + 1);
     for (size_t i = 0; i < n_literals; i++) {
         size_t len = 1 + rng() % literal_len_max;
-        char *p = bytes + i * (literal_len_max + 1);
+        char *p = *bytes + i * (literal_len_max + 1);
         for (size_t k = 0; k < len; k++)
             p[k] = alphabet[rng() % alpha];
         defs[i].bytes = te_str_make(p, len);
-        defs[i].icase = rng() % 2;
-        defs[i].pattern_id = (uint32_t)(i / 2); /* two literals per pattern */
+        defs[i].icase = rng() % icase_one_in == 0;
+        defs[i].pattern_id = (uint32_t)(i / per_pattern);
     }
+    return defs;
+}
+
+/* A random text of up to cap - 1 bytes over alphabet; its length. */
+static size_t random_text(char *text, size_t cap, const char *alphabet)
+{
+    size_t alpha = strlen(alphabet), len = rng() % cap;
+    for (size_t k = 0; k < len; k++)
+        text[k] = alphabet[rng() % alpha];
+    return len;
+}
+
+/* The patterns a naive search finds in text (want[]), and their number. */
+static size_t naive_hits(const te_literal_def *defs, size_t n_literals, const char *text,
+                         size_t len, bool *want, size_t n_patterns)
+{
+    memset(want, 0, n_patterns * sizeof *want);
+    size_t n_want = 0;
+    for (size_t i = 0; i < n_literals; i++)
+        if (!want[defs[i].pattern_id] && naive_contains(text, len, defs[i].bytes, defs[i].icase)) {
+            want[defs[i].pattern_id] = true;
+            n_want++;
+        }
+    return n_want;
+}
+
+static void cross_check(size_t n_literals, size_t literal_len_max, const char *alphabet)
+{
+    char *bytes;
+    te_literal_def *defs = random_literals(n_literals, literal_len_max, alphabet, 2, 2, &bytes);
     size_t n_patterns = n_literals / 2 + 1;
     te_litscan *scan = te_litscan_build(defs, n_literals);
     assert_non_null(scan);
@@ -296,17 +312,8 @@ static void cross_check(size_t n_literals, size_t literal_len_max, const char *a
     bool *want = calloc(n_patterns, sizeof *want);
     char text[200];
     for (uint32_t round = 1; round <= 300; round++) {
-        size_t len = rng() % sizeof text;
-        for (size_t k = 0; k < len; k++)
-            text[k] = alphabet[rng() % alpha];
-        memset(want, 0, n_patterns * sizeof *want);
-        size_t n_want = 0;
-        for (size_t i = 0; i < n_literals; i++)
-            if (!want[defs[i].pattern_id] &&
-                naive_contains(text, len, defs[i].bytes, defs[i].icase)) {
-                want[defs[i].pattern_id] = true;
-                n_want++;
-            }
+        size_t len = random_text(text, sizeof text, alphabet);
+        size_t n_want = naive_hits(defs, n_literals, text, len, want, n_patterns);
         size_t n = te_litscan_run(scan, text, len, stamps, round, hits);
         assert_int_equal(n, n_want);
         for (size_t h = 0; h < n; h++)
@@ -320,6 +327,72 @@ static void cross_check(size_t n_literals, size_t literal_len_max, const char *a
     free(want);
     free(defs);
     free(bytes);
+}
+
+/* The scanner a matcher tunes on a sample of its input (te_litscan_tune)
+ * must find exactly the patterns a naive search (and the untuned scanner)
+ * finds. */
+static void cross_check_tuned(size_t n_literals, size_t literal_len_max, const char *alphabet)
+{
+    char *bytes;
+    te_literal_def *defs = random_literals(n_literals, literal_len_max, alphabet, 3, 3, &bytes);
+    size_t n_patterns = n_literals / 3 + 1;
+    te_litscan *scan = te_litscan_build(defs, n_literals);
+    assert_non_null(scan);
+    char sample[4096];
+    size_t alpha = strlen(alphabet);
+    for (size_t k = 0; k < sizeof sample; k++)
+        sample[k] = alphabet[rng() % alpha];
+    te_litscan *tuned = te_litscan_tune(scan, sample, sizeof sample);
+    assert_non_null(tuned);
+    uint32_t *stamps = calloc(n_patterns, sizeof *stamps);
+    uint32_t *tuned_stamps = calloc(n_patterns, sizeof *tuned_stamps);
+    uint32_t *hits = calloc(n_patterns, sizeof *hits);
+    bool *want = calloc(n_patterns, sizeof *want);
+    char text[300];
+    for (uint32_t round = 1; round <= 400; round++) {
+        size_t len = random_text(text, sizeof text, alphabet);
+        size_t n_want = naive_hits(defs, n_literals, text, len, want, n_patterns);
+        size_t n = te_litscan_run(tuned, text, len, tuned_stamps, round, hits);
+        assert_int_equal(n, n_want);
+        for (size_t h = 0; h < n; h++)
+            assert_true(want[hits[h]]);
+        assert_int_equal(te_litscan_run(scan, text, len, stamps, round, hits), n_want);
+        for (size_t p = 0; p < n_patterns; p++)
+            assert_int_equal(tuned_stamps[p] == round, want[p]);
+    }
+    te_litscan_free(tuned);
+    te_litscan_free(scan);
+    free(stamps);
+    free(tuned_stamps);
+    free(hits);
+    free(want);
+    free(defs);
+    free(bytes);
+}
+
+static void test_tuned_scanner_exact(void **state)
+{
+    (void)state;
+    rng_state = 777; /* the inputs these cases were written with */
+    cross_check_tuned(60, 6, "abAB");
+    cross_check_tuned(300, 10, "abcdeABCDE:/ ");
+    cross_check_tuned(20, 4, "aA\xff\x01 ");
+    cross_check_tuned(2000, 14,
+                      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .:");
+}
+
+static void test_tuned_scanner_empty_sample(void **state)
+{
+    (void)state;
+    te_literal_def defs[] = {{{"abc", 3}, false, 0}, {{"Q", 1}, true, 1}, {{"xyz", 3}, true, 2}};
+    te_litscan *scan = te_litscan_build(defs, 3);
+    te_litscan *tuned = te_litscan_tune(scan, "", 0);
+    assert_non_null(tuned);
+    uint32_t stamps[3] = {0}, hits[3];
+    assert_int_equal(te_litscan_run(tuned, "q XYZ abc", 9, stamps, 1, hits), 3);
+    te_litscan_free(tuned);
+    te_litscan_free(scan);
 }
 
 static void test_scanner_against_naive(void **state)
@@ -372,6 +445,8 @@ int main(void)
         cmocka_unit_test(test_scanner_basic),
         cmocka_unit_test(test_scanner_against_naive),
         cmocka_unit_test(test_scanner_many_literals),
+        cmocka_unit_test(test_tuned_scanner_exact),
+        cmocka_unit_test(test_tuned_scanner_empty_sample),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
