@@ -28,16 +28,6 @@
 #define TUNE_SAMPLE_BYTES (256u << 10)
 #define TUNE_INTERVAL_BYTES (256ull << 20)
 
-/* A pattern's code as this matcher runs it: looked up once per matcher
- * (te_pattern_code: JIT code compiled on the pattern's first use, shared by
- * every matcher of the rule set), then kept here. */
-typedef struct required_set {
-    const te_str *literals;
-    const size_t *group_sizes; /* te_literals_required's groups */
-    size_t n_groups;
-    bool icase;
-} required_set;
-
 struct te_matcher {
     const te_ruleset *rules;
     pcre2_match_data *match_data;
@@ -52,13 +42,9 @@ struct te_matcher {
     char *sample;         /* TUNE_SAMPLE_BYTES of scanned text, while sampling (else NULL) */
     size_t sample_len;
     uint64_t until_sample; /* bytes to scan before the next sample */
-    /* Per pattern, derived the first time the gate lets it through: the
-     * literals its regex needs besides the one the gate found (a regex run
-     * costs far more than looking for them). */
-    te_arena arena;
-    bool *required_known;
-    required_set *required;
-    const pcre2_code **code; /* per pattern, NULL until its first regex run */
+    /* per pattern, NULL until its first regex run: te_pattern_code (JIT code
+     * compiled on the pattern's first use, shared by the rule set's matchers) */
+    const pcre2_code **code;
 };
 
 te_matcher *te_matcher_new(const te_ruleset *rules, te_error *err)
@@ -71,11 +57,8 @@ te_matcher *te_matcher_new(const te_ruleset *rules, te_error *err)
     m->stamps = calloc(rules->n_patterns + 1, sizeof *m->stamps);
     m->hits = calloc(rules->n_patterns + 1, sizeof *m->hits);
     m->limit_hits = calloc(rules->n_rules + 1, sizeof *m->limit_hits);
-    m->required_known = calloc(rules->n_patterns + 1, sizeof *m->required_known);
-    m->required = calloc(rules->n_patterns + 1, sizeof *m->required);
     m->code = calloc(rules->n_patterns + 1, sizeof *m->code);
-    if (!m->match_data || !m->context || !m->stamps || !m->hits || !m->limit_hits ||
-        !m->required_known || !m->required || !m->code)
+    if (!m->match_data || !m->context || !m->stamps || !m->hits || !m->limit_hits || !m->code)
         goto nomem;
     pcre2_set_match_limit(m->context, TE_PCRE2_MATCH_LIMIT);
     pcre2_set_depth_limit(m->context, TE_PCRE2_DEPTH_LIMIT);
@@ -99,10 +82,7 @@ void te_matcher_free(te_matcher *m)
     free(m->limit_hits);
     te_litscan_free(m->tuned);
     free(m->sample);
-    free(m->required_known);
-    free(m->required);
     free(m->code);
-    te_arena_free(&m->arena);
     free(m);
 }
 
@@ -195,54 +175,15 @@ static bool prefilter_passes(const te_pattern_impl *impl, const char *text, size
     return false;
 }
 
-/* Whether the group of n literals is the pattern's own gate literal set
- * (the gate already found one of them). */
-static bool is_gate_set(const te_pattern_impl *impl, const te_str *group, size_t n, bool icase)
+/* Whether the subject holds what the pattern's regex needs besides the
+ * gate literal it is known to hold: one literal of every required group (a
+ * regex run costs far more than looking for them). */
+static bool required_present(const te_pattern_impl *impl, const char *text, size_t len)
 {
-    if (n != impl->n_literals || icase != impl->literals_icase) return false;
-    for (size_t i = 0; i < n; i++) {
-        bool found = false;
-        for (size_t k = 0; k < n && !found; k++)
-            found = te_str_eq(group[i], impl->literals[k]);
-        if (!found) return false;
-    }
-    return true;
-}
-
-/* Whether the subject holds what the pattern's regex needs (besides the
- * gate literal it is known to hold): one literal of every group derived
- * from the regex the first time the gate let the pattern through. */
-static bool required_present(te_matcher *m, const te_pattern_impl *impl, const char *text,
-                             size_t len)
-{
-    uint32_t id = impl->global_id;
-    required_set *set = &m->required[id];
-    if (!m->required_known[id]) {
-        m->required_known[id] = true;
-        te_str *all = NULL;
-        size_t *sizes = NULL, n_groups = 0;
-        bool icase = false;
-        if (impl->regex && te_literals_required(impl->regex, strlen(impl->regex), &m->arena, &all,
-                                                &sizes, &n_groups, &icase)) {
-            size_t kept = 0, at = 0, out = 0;
-            for (size_t g = 0; g < n_groups; g++) {
-                if (!is_gate_set(impl, all + at, sizes[g], icase)) {
-                    memmove(all + out, all + at, sizes[g] * sizeof *all);
-                    sizes[kept++] = sizes[g];
-                    out += sizes[g];
-                }
-                at += sizes[g];
-            }
-            set->literals = all;
-            set->group_sizes = sizes;
-            set->n_groups = kept;
-            set->icase = icase;
-        }
-    }
-    for (size_t g = 0, at = 0; g < set->n_groups; at += set->group_sizes[g++]) {
+    for (size_t g = 0, at = 0; g < impl->n_required_groups; at += impl->required_group_sizes[g++]) {
         bool any = false;
-        for (size_t i = 0; i < set->group_sizes[g] && !any; i++)
-            any = contains(text, len, set->literals[at + i], set->icase);
+        for (size_t i = 0; i < impl->required_group_sizes[g] && !any; i++)
+            any = contains(text, len, impl->required[at + i], impl->required_icase);
         if (!any) return false;
     }
     return true;
@@ -362,7 +303,7 @@ size_t te_matcher_run(te_matcher *m, const te_event *event, te_match_fn fn, void
         }
         if (!predicates_pass(pattern->impl, event) ||
             !prefilter_passes(pattern->impl, subject, len) ||
-            !required_present(m, pattern->impl, subject, len))
+            !required_present(pattern->impl, subject, len))
             continue;
         /* (3) the regex */
         if (try_pattern(m, pattern, event, subject, len, cut_options, fn, ctx, summary)) matches++;

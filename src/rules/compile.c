@@ -289,6 +289,45 @@ static size_t min_length(const te_str *literals, size_t n)
 static const char *const predicate_keys[TE_PRED_COUNT] = {"process", "sender", "subsystem",
                                                           "category", "type"};
 
+/* Whether the group of n literals is the pattern's own gate literal set
+ * (the gate already found one of them). */
+static bool is_gate_set(const te_pattern_impl *impl, const te_str *group, size_t n, bool icase)
+{
+    if (n != impl->n_literals || icase != impl->literals_icase) return false;
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < n && !found; k++)
+            found = te_str_eq(group[i], impl->literals[k]);
+        if (!found) return false;
+    }
+    return true;
+}
+
+/* impl->required: the literal groups the regex needs, less the gate's set
+ * (nothing when the derivation does not model the regex). */
+static void derive_required(compiler *c, te_pattern_impl *impl)
+{
+    te_str *all = NULL;
+    size_t *sizes = NULL, n_groups = 0;
+    bool icase = false;
+    if (!te_literals_required(impl->regex, strlen(impl->regex), c->arena, &all, &sizes, &n_groups,
+                              &icase))
+        return;
+    size_t kept = 0, at = 0, out = 0;
+    for (size_t g = 0; g < n_groups; g++) {
+        if (!is_gate_set(impl, all + at, sizes[g], icase)) {
+            memmove(all + out, all + at, sizes[g] * sizeof *all);
+            sizes[kept++] = sizes[g];
+            out += sizes[g];
+        }
+        at += sizes[g];
+    }
+    impl->required = all;
+    impl->required_group_sizes = sizes;
+    impl->n_required_groups = kept;
+    impl->required_icase = icase;
+}
+
 static bool compile_pattern(compiler *c, te_pattern *pattern, const te_ynode *name_node,
                             const te_ynode *map)
 {
@@ -384,6 +423,7 @@ static bool compile_pattern(compiler *c, te_pattern *pattern, const te_ynode *na
                      "'prefilter:' with text every match contains",
                      where, TE_MIN_LITERAL_BYTES);
         }
+        if (impl->n_literals) derive_required(c, impl);
         uint32_t captures = impl->capture_count;
         if (captures > c->rules->max_capture_count) c->rules->max_capture_count = captures;
     } else {

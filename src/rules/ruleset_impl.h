@@ -108,6 +108,13 @@ struct te_pattern_impl {
      * the gate and before the regex. */
     const te_str *prefilter;
     size_t n_prefilter;
+    /* What the regex needs besides the gate's literal (te_literals_required,
+     * groups equal to the gate's set left out): one literal of every group
+     * must be in the message, checked before the regex runs. */
+    const te_str *required;
+    const size_t *required_group_sizes;
+    size_t n_required_groups;
+    bool required_icase;
     /* JIT code of `code`, compiled on first use (te_pattern_code): most
      * patterns never get past the gate, and compiling JIT code for all of
      * them was most of the cost of loading a rule set. Set once, shared by
